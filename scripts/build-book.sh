@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Build the book to book/_build/html (set-up included). `--fresh` empties book/_build first, so every
+# chapter executes (the tests and CI use it); without it the execution cache makes an unchanged
+# rebuild take seconds. Any warning or failing cell fails the build (-W).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh book
+if [ "${1:-}" = "--fresh" ]; then rm -rf book/_build; fi
+export TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0 MPLBACKEND=Agg
+.venv/bin/jupyter-book build book -W -n --keep-going
+echo "Built: book/_build/html/index.html"

@@ -1,0 +1,426 @@
+"""Exact 2-D pooling in numpy, matching ``tf.keras`` pooling layers.
+
+Arrays are channels-last, like Keras: ``(H, W)``, ``(H, W, C)`` or ``(N, H, W, C)``.
+
+Padding follows TensorFlow. With ``padding="valid"`` only whole windows are used and the output
+has ``floor((i - k) / s) + 1`` cells along an axis of size ``i``. With ``padding="same"`` the output
+has ``ceil(i / s)`` cells; the ``max((ceil(i / s) - 1) * s + k - i, 0)`` padded cells are split with
+the extra one at the bottom/right, and padded cells are simply not part of a window: they never win
+a max and are not counted in an average.
+
+NaN, as TensorFlow does it (checked against TensorFlow 2.21 in ``tests/test_pooling_tf.py``):
+
+- "max" and "min" ignore NaN, like ``tf.nn.max_pool2d``: ``[5, NaN, -1, 2]`` pools to 5. A window
+  holding only NaN gives NaN (TensorFlow returns the lowest float32, -3.4e38, there; it also turns
+  an all ``-inf`` window into -3.4e38, where we keep ``-inf``).
+- "average" and "median" propagate NaN, like ``tf.nn.avg_pool2d``.
+- :func:`global_pool` propagates NaN for every reduction, like ``GlobalMaxPooling2D``.
+
+Used in: every chapter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ._checks import as_feature_map, as_pair, check_padding, check_positive_int
+
+__all__ = [
+    "pool2d",
+    "global_pool",
+    "pool_output_size",
+    "pool_argmax",
+    "pool_tie_counts",
+    "max_pool_gradient",
+    "window_bounds",
+    "REDUCTIONS",
+]
+
+REDUCTIONS = ("max", "average", "min", "median")
+
+
+def pool_output_size(size, pool_size, strides=None, padding="valid"):
+    """Output size of a pooling layer along one axis (int) or two axes (pair).
+
+    Parameters
+    ----------
+    size : int or pair of int
+        Input size, ``i``.
+    pool_size, strides : int or pair of int
+        Window size ``k`` and step ``s`` (``strides=None`` means ``pool_size``, as in Keras).
+    padding : {"valid", "same"}
+        ``floor((i - k) / s) + 1`` for valid (Dumoulin & Visin), ``ceil(i / s)`` for same.
+
+    Returns
+    -------
+    int or tuple of int
+        Same form as ``size``.
+
+    Examples
+    --------
+    >>> pool_output_size(28, 2)
+    14
+    >>> pool_output_size((7, 5), 2, strides=1, padding="same")
+    (7, 5)
+    """
+    pair = isinstance(size, (tuple, list, np.ndarray))
+    sizes = _as_sizes(size)
+    k = as_pair(pool_size, "pool_size")
+    s = k if strides is None else as_pair(strides, "strides")
+    padding = check_padding(padding)
+    out = tuple(_out_len(n, kk, ss, padding, axis) for n, kk, ss, axis in zip(sizes, k, s, "HW"))
+    return out if pair else out[0]
+
+
+def window_bounds(size, pool_size, strides=None, padding="valid"):
+    """Input rows (or columns) covered by each window along one axis, padding excluded.
+
+    Returns
+    -------
+    starts, stops : ndarray of int
+        Window ``j`` covers input cells ``starts[j]:stops[j]``.
+
+    Examples
+    --------
+    >>> starts, stops = window_bounds(5, 2, padding="same")
+    >>> starts.tolist(), stops.tolist()
+    ([0, 2, 4], [2, 4, 5])
+    """
+    if isinstance(size, (tuple, list, np.ndarray)):
+        raise ValueError(f"size must be a single int for window_bounds, got {size!r}")
+    (n,) = _as_sizes(size)
+    k = check_positive_int(pool_size, "pool_size")
+    s = k if strides is None else check_positive_int(strides, "strides")
+    return _bounds(n, k, s, check_padding(padding))
+
+
+def pool2d(x, pool_size=2, strides=None, padding="valid", reduce="max"):
+    """Pool every window of a feature map, like ``MaxPooling2D`` / ``AveragePooling2D``.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W), (H, W, C) or (N, H, W, C)
+        Real or boolean values, channels last.
+    pool_size : int or pair of int
+        Window height and width.
+    strides : int, pair of int or None
+        Step between windows; ``None`` means ``pool_size``.
+    padding : {"valid", "same"}
+        TensorFlow's padding rule (see the module docstring).
+    reduce : {"max", "average", "min", "median"} or callable
+        The reduction. A callable is called as ``reduce(windows, axis=(-2, -1))`` on an array of
+        whole windows (padded cells are left out, so border windows are smaller), like
+        ``np.max`` or ``np.percentile`` with ``functools.partial``.
+
+    Returns
+    -------
+    ndarray
+        Same rank as ``x``. "max" and "min" keep the dtype; "average" and "median" return floats.
+
+    Examples
+    --------
+    >>> x = np.arange(1, 10).reshape(3, 3)
+    >>> pool2d(x, pool_size=2, strides=1)
+    array([[5, 6],
+           [8, 9]])
+    >>> pool2d(x, pool_size=2, padding="same", reduce="average")
+    array([[3. , 4.5],
+           [7.5, 9. ]])
+    """
+    x4, squeeze = _to_nhwc(x)
+    k, s, padding = _window_args(x4, pool_size, strides, padding)
+    name = _check_reduce(reduce)
+    if name in ("max", "min"):
+        out = _extreme(x4, k, s, padding, name)
+    elif name == "average":
+        out = _average(x4, k, s, padding)
+    else:
+        func = np.median if name == "median" else reduce
+        floats = name == "median"
+        out = _reduce_windows(x4.astype(float) if floats and x4.dtype.kind != "f" else x4, k, s,
+                              padding, func)
+    return _from_nhwc(out, squeeze)
+
+
+def global_pool(x, reduce="max"):
+    """Reduce each channel's whole map to one number (``GlobalMaxPooling2D`` and friends).
+
+    Returns shape ``()`` for (H, W), ``(C,)`` for (H, W, C) and ``(N, C)`` for (N, H, W, C).
+
+    Examples
+    --------
+    >>> m = np.zeros((7, 7)); m[3, 4] = 2.0
+    >>> float(global_pool(m, "max")), round(float(global_pool(m, "average")), 4)
+    (2.0, 0.0408)
+    """
+    x4, squeeze = _to_nhwc(x)
+    name = _check_reduce(reduce)
+    if x4.shape[1] == 0 or x4.shape[2] == 0:
+        raise ValueError(f"global_pool needs a non-empty map, got spatial size {x4.shape[1:3]}")
+    if name == "average":
+        out = x4.mean(axis=(1, 2), dtype=None if x4.dtype.kind == "f" else float)
+    elif name == "median":
+        out = np.median(x4, axis=(1, 2))
+    else:
+        func = {"max": np.max, "min": np.min}.get(name, reduce)
+        out = np.asarray(func(x4, axis=(1, 2)))
+        if out.shape != (x4.shape[0], x4.shape[3]):
+            raise ValueError(f"reduce {reduce!r} returned shape {out.shape}, expected "
+                             f"{(x4.shape[0], x4.shape[3])}")
+    if squeeze == "hw":
+        return out[0, 0]
+    if squeeze == "hwc":
+        return out[0]
+    return out
+
+
+def pool_argmax(x, pool_size=2, strides=None, padding="valid"):
+    """Input cell that each max-pooling output came from (where its gradient flows).
+
+    Tie rule: among cells holding the window's maximum, the first in row-major order (top row
+    first, then left to right) wins; this is also the cell TensorFlow's max-pool gradient goes to.
+    NaN cells are ignored, as in :func:`pool2d` (a window of only NaN gives its first cell).
+    Padded cells never win.
+
+    Returns
+    -------
+    rows, cols : ndarray of int
+        Shaped like ``pool2d(x, ...)``; input coordinates of the winning cell.
+
+    Examples
+    --------
+    >>> x = np.array([[1, 3, 2, 2], [3, 0, 2, 2]])
+    >>> rows, cols = pool_argmax(x)
+    >>> rows.tolist(), cols.tolist()
+    ([[0, 0]], [[1, 2]])
+    """
+    x4, squeeze = _to_nhwc(x)
+    k, s, padding = _window_args(x4, pool_size, strides, padding)
+    n, h, w, c = x4.shape
+    oh, ow = (_out_len(h, k[0], s[0], padding, "H"), _out_len(w, k[1], s[1], padding, "W"))
+    rows = np.zeros((n, oh, ow, c), dtype=np.intp)
+    cols = np.zeros((n, oh, ow, c), dtype=np.intp)
+    for (ro, r0, hh), (co, c0, ww) in _groups(x4.shape, k, s, padding):
+        win = _group_windows(x4, r0, c0, hh, ww, s, ro, co)
+        flat = win.reshape(win.shape[:4] + (hh * ww,))
+        if flat.dtype.kind == "f":
+            flat = np.where(np.isnan(flat), -np.inf, flat)
+        idx = np.argmax(flat, axis=-1)
+        rrange = np.arange(ro.start, ro.stop)[None, :, None, None]
+        crange = np.arange(co.start, co.stop)[None, None, :, None]
+        rows[:, ro, co] = r0 + (rrange - ro.start) * s[0] + idx // ww
+        cols[:, ro, co] = c0 + (crange - co.start) * s[1] + idx % ww
+    return _from_nhwc(rows, squeeze), _from_nhwc(cols, squeeze)
+
+
+def pool_tie_counts(x, pool_size=2, strides=None, padding="valid"):
+    """How many cells of each window hold that window's maximum (1 means no tie).
+
+    Examples
+    --------
+    >>> pool_tie_counts(np.array([[1, 1, 0, 2], [1, 1, 2, 0]])).tolist()
+    [[4, 2]]
+    """
+    def count_max(win, axis):
+        return np.sum(win == np.fmax.reduce(win, axis=axis, keepdims=True), axis=axis)
+
+    return pool2d(x, pool_size, strides, padding, reduce=count_max)
+
+
+def max_pool_gradient(x, upstream=None, pool_size=2, strides=None, padding="valid"):
+    """Gradient of ``sum(upstream * max_pool(x))`` with respect to ``x``.
+
+    Each output's upstream gradient goes to its argmax cell only (see :func:`pool_argmax` for the
+    tie rule); where windows overlap, a cell collects the gradients of every window it wins.
+
+    Examples
+    --------
+    >>> max_pool_gradient(np.array([[1, 3], [0, 2]]))
+    array([[0., 1.],
+           [0., 0.]])
+    """
+    x4, squeeze = _to_nhwc(x)
+    rows, cols = pool_argmax(x4, pool_size, strides, padding)
+    if upstream is None:
+        up = np.ones(rows.shape)
+    else:
+        up = np.asarray(upstream, dtype=float)
+        want = _from_nhwc(rows, squeeze).shape
+        if up.shape != want:
+            raise ValueError(f"upstream must have the pooled shape {want}, got {up.shape}")
+        up = up.reshape(rows.shape)
+    grad = np.zeros(x4.shape, dtype=float)
+    n_idx = np.arange(rows.shape[0])[:, None, None, None]
+    c_idx = np.arange(rows.shape[3])[None, None, None, :]
+    np.add.at(grad, (n_idx, rows, cols, c_idx), up)
+    return _from_nhwc(grad, squeeze)
+
+
+# --- internals ---------------------------------------------------------------------------------
+
+def _as_sizes(size):
+    values = size if isinstance(size, (tuple, list, np.ndarray)) else (size,)
+    if len(values) not in (1, 2):
+        raise ValueError(f"size must be an int or a pair of ints, got {size!r}")
+    out = []
+    for v in values:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"size must be a non-negative integer, got {v!r}")
+        if v < 0:
+            raise ValueError(f"size must be a non-negative integer, got {v!r}")
+        out.append(int(v))
+    return tuple(out)
+
+
+def _out_len(n, k, s, padding, axis):
+    if padding == "same":
+        return -(-n // s)
+    if n < k:
+        raise ValueError(f"pool_size {k} is larger than the input's {axis} size {n} with "
+                         f"padding='valid'")
+    return (n - k) // s + 1
+
+
+def _bounds(n, k, s, padding):
+    o = _out_len(n, k, s, padding, "")
+    before = max((o - 1) * s + k - n, 0) // 2 if padding == "same" else 0
+    starts = np.arange(o) * s - before
+    return np.clip(starts, 0, n), np.clip(starts + k, 0, n)
+
+
+def _groups(shape, k, s, padding):
+    """Split the output grid into blocks whose windows all have the same clipped extent.
+
+    Yields ``((row_slice, first_row, height), (col_slice, first_col, width))``: output rows
+    ``row_slice`` read input rows ``first_row + i * stride`` onwards, ``height`` of them.
+    """
+    per_axis = []
+    for n, kk, ss in ((shape[1], k[0], s[0]), (shape[2], k[1], s[1])):
+        starts, stops = _bounds(n, kk, ss, padding)
+        blocks = []
+        for j in range(len(starts)):
+            size = stops[j] - starts[j]
+            if blocks and blocks[-1][2] == size and starts[j] == starts[j - 1] + ss:
+                blocks[-1][0] = slice(blocks[-1][0].start, j + 1)
+            else:
+                blocks.append([slice(j, j + 1), int(starts[j]), int(size)])
+        per_axis.append([tuple(b) for b in blocks])
+    for rb in per_axis[0]:
+        for cb in per_axis[1]:
+            yield rb, cb
+
+
+def _group_windows(x4, r0, c0, hh, ww, s, ro, co):
+    """View of the windows of one block, shaped (N, rows, cols, C, hh, ww)."""
+    view = sliding_window_view(x4, (hh, ww), axis=(1, 2))
+    nr, nc = ro.stop - ro.start, co.stop - co.start
+    return view[:, r0:r0 + (nr - 1) * s[0] + 1:s[0], c0:c0 + (nc - 1) * s[1] + 1:s[1]]
+
+
+def _reduce_windows(x4, k, s, padding, func):
+    n, h, w, c = x4.shape
+    oh, ow = (_out_len(h, k[0], s[0], padding, "H"), _out_len(w, k[1], s[1], padding, "W"))
+    out = None
+    for (ro, r0, hh), (co, c0, ww) in _groups(x4.shape, k, s, padding):
+        block = np.asarray(func(_group_windows(x4, r0, c0, hh, ww, s, ro, co), axis=(-2, -1)))
+        want = (n, ro.stop - ro.start, co.stop - co.start, c)
+        if block.shape != want:
+            raise ValueError(f"reduce {func!r} returned shape {block.shape} for windows of "
+                             f"{(hh, ww)}; it must reduce axis=(-2, -1) to shape {want}")
+        if out is None:
+            out = np.empty((n, oh, ow, c), dtype=block.dtype)
+        out[:, ro, co] = block
+    if out is None:  # empty output grid
+        probe = np.asarray(func(np.zeros((1, 1), dtype=x4.dtype), axis=(-2, -1)))
+        out = np.empty((n, oh, ow, c), dtype=probe.dtype)
+    return out
+
+
+def _padded(x4, k, s, padding, fill):
+    """Pad (same) with ``fill`` so that every window is whole; return the array and out size."""
+    n, h, w, c = x4.shape
+    oh, ow = (_out_len(h, k[0], s[0], padding, "H"), _out_len(w, k[1], s[1], padding, "W"))
+    if padding == "valid":
+        return x4, oh, ow
+    ph, pw = max((oh - 1) * s[0] + k[0] - h, 0), max((ow - 1) * s[1] + k[1] - w, 0)
+    pad = ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0))
+    return np.pad(x4, pad, constant_values=fill), oh, ow
+
+
+def _shifted_windows(xp, k, s, oh, ow):
+    """For each offset (i, j) in the window, the strided slice of every window's (i, j) cell."""
+    for i in range(k[0]):
+        for j in range(k[1]):
+            yield xp[:, i:i + (oh - 1) * s[0] + 1:s[0], j:j + (ow - 1) * s[1] + 1:s[1]]
+
+
+def _extreme(x4, k, s, padding, name):
+    """Max or min pooling: one elementwise fmax/fmin per window offset, no window copies."""
+    op = np.fmax if name == "max" else np.fmin  # NaN-ignoring, as tf.nn.max_pool2d
+    if x4.dtype.kind == "b":
+        fill = name == "min"
+    elif x4.dtype.kind == "f":
+        fill = -np.inf if name == "max" else np.inf
+    else:
+        info = np.iinfo(x4.dtype)
+        fill = info.min if name == "max" else info.max
+    xp, oh, ow = _padded(x4, k, s, padding, fill)
+    out = np.empty((x4.shape[0], oh, ow, x4.shape[3]), dtype=x4.dtype)
+    if out.size == 0:
+        return out
+    cells = _shifted_windows(xp, k, s, oh, ow)
+    out[...] = next(cells)
+    for cell in cells:
+        op(out, cell, out=out)
+    return out
+
+
+def _average(x4, k, s, padding):
+    dtype = x4.dtype if x4.dtype.kind == "f" else np.float64
+    xp, oh, ow = _padded(x4.astype(dtype, copy=False), k, s, padding, 0)
+    total = np.zeros((x4.shape[0], oh, ow, x4.shape[3]), dtype=dtype)
+    if total.size == 0:
+        return total
+    for cell in _shifted_windows(xp, k, s, oh, ow):
+        total += cell
+    rs, re = _bounds(x4.shape[1], k[0], s[0], padding)
+    cs, ce = _bounds(x4.shape[2], k[1], s[1], padding)
+    counts = np.outer(re - rs, ce - cs).astype(dtype)
+    total /= counts[None, :, :, None]
+    return total
+
+
+def _check_reduce(reduce):
+    if callable(reduce):
+        return "callable"
+    if isinstance(reduce, str) and reduce.lower() in REDUCTIONS + ("avg", "mean"):
+        name = reduce.lower()
+        return "average" if name in ("avg", "mean") else name
+    raise ValueError(f"reduce must be one of {REDUCTIONS} or a callable, got {reduce!r}")
+
+
+def _window_args(x4, pool_size, strides, padding):
+    k = as_pair(pool_size, "pool_size")
+    s = k if strides is None else as_pair(strides, "strides")
+    padding = check_padding(padding)
+    for axis, n, kk in (("H", x4.shape[1], k[0]), ("W", x4.shape[2], k[1])):
+        _out_len(n, kk, 1, padding, axis)  # raises for a window larger than a valid input
+    return k, s, padding
+
+
+def _to_nhwc(x):
+    arr = as_feature_map(x)
+    if arr.ndim == 2:
+        return arr[None, :, :, None], "hw"
+    if arr.ndim == 3:
+        return arr[None], "hwc"
+    return arr, None
+
+
+def _from_nhwc(out, squeeze):
+    if squeeze == "hw":
+        return out[0, :, :, 0]
+    if squeeze == "hwc":
+        return out[0]
+    return out
