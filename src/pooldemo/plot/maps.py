@@ -1,10 +1,4 @@
-"""Matplotlib drawing for the book and the explorers.
-
-Every function takes ``ax=None`` (a new figure is made when it is None), returns the artists it made
-so callers can update them cheaply, and never calls ``plt.show()``. No rcParams are changed.
-
-Used in: every chapter's figures and every explorer.
-"""
+"""Feature maps, pooling windows and pooled results (used by every chapter and explorer)."""
 
 from __future__ import annotations
 

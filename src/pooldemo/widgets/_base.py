@@ -1,0 +1,358 @@
+"""What every explorer shares: controls, a figure drawn once and updated cheaply, two faces.
+
+An explorer is one object with two faces:
+
+- **live** (a Jupyter kernel): an ipywidgets ``VBox`` of controls, an ``Image`` showing the
+  figure rendered by Agg (no front-end extension needed: JupyterLab, Notebook 7, VS Code, Colab),
+  a readout and an error box;
+- **no kernel** (the built book, nbviewer, a saved notebook): ``to_html()`` renders every state of
+  the controls' *static values* (a bounded grid, see :meth:`Explorer.static_values`) and emits
+  plain ``<input>``/``<select>`` controls with a small inline script that swaps the pre-rendered
+  images. Nothing is fetched from anywhere.
+
+``_repr_mimebundle_`` carries both (plus a PNG of the current state for print), and the book's
+``_config.yml`` tells myst-nb to render the HTML face.
+
+Speed: artists that change with a control are registered with :meth:`Explorer.dynamic` and drawn
+*animated*; an update restores the saved background and redraws only those (blitting), then
+encodes a PNG with fast compression. A subclass calls :meth:`Explorer.relayout` when a change
+moves axes limits or layout, which costs a full draw.
+
+A subclass implements ``_build()`` (make controls via :meth:`add_control`, the figure and its
+artists) and ``_draw(**values)`` (update artists from the package's pure functions; return the
+readout HTML). Callbacks never do math of their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import itertools
+import json
+import traceback
+
+import numpy as np
+
+__all__ = ["Explorer"]
+
+_SCRIPT = """
+(function () {
+  var root = document.getElementById(__ID__);
+  var data = JSON.parse(root.querySelector('script[type="application/json"]').textContent);
+  var img = root.querySelector('img.pd-image'), out = root.querySelector('.pd-readout');
+  var inputs = Array.prototype.slice.call(root.querySelectorAll('[data-pd-control]'));
+  function key(idx) { return idx.join(','); }
+  function current() { return inputs.map(function (el) { return parseInt(el.value, 10); }); }
+  function show(changed) {
+    var idx = current(), k = key(idx);
+    // a state missing from the grid (e.g. a window position past the last window for this pool
+    // size): step the other numeric controls down, last first, until one exists
+    for (var c = inputs.length - 1; !(k in data.states) && c >= 0; c--) {
+      if (c === changed || inputs[c].tagName !== 'INPUT') continue;
+      while (!(k in data.states) && idx[c] > 0) { idx[c]--; k = key(idx); }
+      if (k in data.states) inputs[c].value = idx[c];
+    }
+    var st = data.states[k];
+    if (!st) { out.textContent = 'This combination was not precomputed.'; return; }
+    img.src = 'data:image/png;base64,' + data.images[st[0]];
+    out.innerHTML = st[1];
+    inputs.forEach(function (el, i) {
+      var lab = root.querySelector('[data-pd-value="' + i + '"]');
+      if (lab) lab.textContent = data.labels[i][parseInt(el.value, 10)];
+    });
+  }
+  inputs.forEach(function (el, i) {
+    el.addEventListener('input', function () { show(i); });
+    el.addEventListener('change', function () { show(i); });
+  });
+  Array.prototype.forEach.call(root.querySelectorAll('button[data-pd-play]'), function (b) {
+    var timer = null, el = inputs[parseInt(b.getAttribute('data-pd-play'), 10)];
+    b.addEventListener('click', function () {
+      if (timer) { clearInterval(timer); timer = null; b.textContent = '\\u25B6 play'; return; }
+      b.textContent = '\\u25A0 stop';
+      timer = setInterval(function () {
+        var v = parseInt(el.value, 10) + 1;
+        el.value = v > parseInt(el.max, 10) ? 0 : v;
+        show(-1);
+        if (parseInt(el.value, 10) !== v % (parseInt(el.max, 10) + 1)) el.value = 0, show(-1);
+      }, 600);
+    });
+  });
+  show(-1);
+})();
+"""
+
+_STYLE = """
+<style>
+.pd-explorer{border:1px solid #d0d7de;border-radius:6px;padding:8px 10px;margin:0.5em 0;
+  font-family:system-ui,sans-serif;font-size:0.9em;max-width:100%;overflow-x:auto}
+.pd-explorer .pd-controls{display:flex;flex-wrap:wrap;gap:4px 18px;margin-bottom:6px}
+.pd-explorer label{display:flex;align-items:center;gap:6px;white-space:nowrap}
+.pd-explorer img.pd-image{max-width:100%;height:auto;display:block}
+.pd-explorer .pd-readout{margin-top:4px}
+.pd-explorer .pd-note{color:#57606a;font-size:0.85em;margin-top:4px}
+</style>
+"""
+
+
+class Explorer:
+    """Base class of the pooldemo explorers (see the module docstring)."""
+
+    #: upper bound on the number of precomputed states of the HTML face
+    max_static_states = 400
+    #: dots per inch of the live image and of the static images
+    dpi = 80
+    static_dpi = 64
+
+    def __init__(self):
+        import ipywidgets as widgets
+
+        self._widgets = widgets
+        self.controls = {}
+        self._dynamic = []
+        self._background = None
+        self.last_error = None
+        self._build()
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.readout = widgets.HTML()
+        self.error = widgets.HTML()
+        self._box = None
+        self.relayout()
+        self.update()
+
+    # --- for subclasses ----------------------------------------------------------------------
+
+    def _build(self):
+        raise NotImplementedError
+
+    def _draw(self, **values):
+        raise NotImplementedError
+
+    def alt_text(self):
+        """One sentence describing the current figure (alt text of images)."""
+        return f"{type(self).__name__} figure"
+
+    def add_control(self, name, widget, play=False):
+        """Register a control: it becomes ``self.<name>`` and part of the state."""
+        widget.style = {"description_width": "initial"}
+        self.controls[name] = widget
+        widget._pd_play = play
+        setattr(self, name, widget)
+        return widget
+
+    def dynamic(self, *artists):
+        """Mark artists that change with the controls: they are redrawn on every update."""
+        for artist in artists:
+            artist.set_animated(True)
+            self._dynamic.append(artist)
+        return artists[0] if len(artists) == 1 else artists
+
+    def static_values(self, name):
+        """Values of control ``name`` that the HTML face precomputes (override to restrict)."""
+        return _widget_values(self.controls[name])
+
+    # --- state and drawing -------------------------------------------------------------------
+
+    def state(self):
+        """Current control values, by name."""
+        return {name: w.value for name, w in self.controls.items()}
+
+    def relayout(self):
+        """Full draw (after a change of axes limits or layout): saves the background."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        canvas = self.figure.canvas
+        if not isinstance(canvas, FigureCanvasAgg):
+            canvas = FigureCanvasAgg(self.figure)
+        canvas.draw()
+        self._background = canvas.copy_from_bbox(self.figure.bbox)
+
+    def update(self):
+        """Redraw from the current control values; errors go to ``self.error``, not silence."""
+        try:
+            text = self._render(self.state())
+        except Exception as exc:  # shown to the reader, kept for tests
+            self.last_error = exc
+            self.error.value = ('<pre style="color:#b00020;white-space:pre-wrap">'
+                                + html.escape("".join(traceback.format_exception_only(exc)))
+                                + "</pre>")
+            return
+        self.last_error = None
+        self.error.value = ""
+        self.readout.value = text
+        self.image.value = self.png()
+
+    def _render(self, values):
+        text = self._draw(**values)
+        canvas = self.figure.canvas
+        if getattr(self, "_needs_relayout", False) or self._background is None:
+            self._needs_relayout = False
+            self.relayout()
+        canvas.restore_region(self._background)
+        for artist in self._dynamic:
+            if artist.get_visible() and artist.figure is not None:
+                self.figure.draw_artist(artist)
+        return text or ""
+
+    def request_relayout(self):
+        """Ask for a full draw at the end of this update (call it from ``_draw``)."""
+        self._needs_relayout = True
+
+    def png(self, compress_level=1, palette=False):
+        """The current canvas as PNG bytes (fast compression; palette for smaller pages)."""
+        from PIL import Image
+
+        buf = np.asarray(self.figure.canvas.buffer_rgba())
+        im = Image.fromarray(buf[..., :3])
+        if palette:
+            im = im.quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        out = io.BytesIO()
+        im.save(out, format="png", compress_level=compress_level, optimize=palette)
+        return out.getvalue()
+
+    def _on_change(self, change):
+        self.update()
+
+    # --- faces -------------------------------------------------------------------------------
+
+    @property
+    def widget(self):
+        """The live face: controls, image, readout and error box."""
+        if self._box is None:
+            w = self._widgets
+            items = []
+            for name, control in self.controls.items():
+                if control._pd_play and isinstance(control, w.IntSlider):
+                    play = w.Play(min=control.min, max=control.max, interval=600,
+                                  description=f"play {name}")
+                    w.jslink((play, "value"), (control, "value"))
+                    w.dlink((control, "max"), (play, "max"))
+                    items.append(w.HBox([control, play]))
+                else:
+                    items.append(control)
+            controls = w.HBox(items, layout=w.Layout(flex_flow="row wrap"))
+            self._box = w.VBox([controls, self.image, self.readout, self.error])
+        return self._box
+
+    def static_states(self):
+        """Every state of the HTML face: the product of the static values of each control."""
+        names = list(self.controls)
+        grids = [list(self.static_values(n)) for n in names]
+        total = int(np.prod([len(g) for g in grids]))
+        if total > self.max_static_states:
+            raise ValueError(f"{type(self).__name__}: the HTML view would hold {total} states, "
+                             f"more than max_static_states={self.max_static_states}; restrict "
+                             f"static_values")
+        return names, grids
+
+    def to_html(self):
+        """The no-kernel face: pre-rendered states and a small inline script, self-contained."""
+        import base64
+
+        names, grids = self.static_states()
+        saved = self.state()
+        saved_dpi = self.figure.dpi
+        images, image_index, states = [], {}, {}
+        try:
+            self.figure.set_dpi(self.static_dpi)
+            self._background = None
+            for idx in itertools.product(*(range(len(g)) for g in grids)):
+                values = dict(saved)
+                values.update({n: grids[i][j] for i, (n, j) in enumerate(zip(names, idx))})
+                if not self.valid_state(values):
+                    continue
+                text = self._render(values)
+                png = self.png(compress_level=9, palette=True)
+                digest = hashlib.sha1(png).hexdigest()
+                if digest not in image_index:
+                    image_index[digest] = len(images)
+                    images.append(base64.b64encode(png).decode("ascii"))
+                states[",".join(map(str, idx))] = [image_index[digest], text]
+        finally:
+            self.figure.set_dpi(saved_dpi)
+            self._background = None
+            self._render(saved)
+        labels = [[_label(v, self.controls[n]) for v in g] for n, g in zip(names, grids)]
+        start = [_index_of(g, saved[n]) for n, g in zip(names, grids)]
+        payload = json.dumps({"states": states, "images": images, "labels": labels},
+                             separators=(",", ":"))
+        uid = "pd-" + hashlib.sha1(payload.encode()).hexdigest()[:12]
+        parts = [_STYLE, f'<div class="pd-explorer" id="{uid}">', '<div class="pd-controls">']
+        for i, (name, grid) in enumerate(zip(names, grids)):
+            control = self.controls[name]
+            desc = html.escape(control.description or name)
+            if _is_numeric_grid(control):
+                parts.append(
+                    f'<label>{desc} <input type="range" data-pd-control="{i}" min="0" '
+                    f'max="{len(grid) - 1}" step="1" value="{start[i]}" '
+                    f'aria-label="{desc}"> <span data-pd-value="{i}">{html.escape(labels[i][start[i]])}'
+                    f'</span></label>')
+                if control._pd_play:
+                    parts.append(f'<button type="button" data-pd-play="{i}">\u25B6 play</button>')
+            else:
+                options = "".join(
+                    f'<option value="{j}"{" selected" if j == start[i] else ""}>'
+                    f'{html.escape(lab)}</option>' for j, lab in enumerate(labels[i]))
+                parts.append(f'<label>{desc} <select data-pd-control="{i}" aria-label="{desc}">'
+                             f'{options}</select></label>')
+        parts.append("</div>")
+        parts.append(f'<img class="pd-image" alt="{html.escape(self.alt_text())}">')
+        parts.append('<div class="pd-readout"></div>')
+        parts.append(f'<div class="pd-note">No-kernel view: {len(states)} states computed when '
+                     f'this page was built. Run the notebook for every setting.</div>')
+        parts.append(f'<script type="application/json">{_json_for_script(payload)}</script>')
+        parts.append(f"<script>{_SCRIPT.replace('__ID__', json.dumps(uid))}</script></div>")
+        return "".join(parts)
+
+    def valid_state(self, values):
+        """Whether a combination of control values exists (override, e.g. window positions)."""
+        return True
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+        bundle["text/html"] = self.to_html()
+        bundle["image/png"] = self.png()
+        bundle["text/plain"] = f"<{type(self).__name__}: {self.alt_text()}>"
+        return bundle
+
+
+def _widget_values(control):
+    options = getattr(control, "options", None)
+    if options is not None:
+        return [o[1] if isinstance(o, tuple) else o for o in options]
+    if type(control).__name__ == "Checkbox":
+        return [False, True]
+    if hasattr(control, "min") and hasattr(control, "max"):
+        if isinstance(control.value, (int, np.integer)):
+            return list(range(control.min, control.max + 1, control.step))
+        return list(np.round(np.arange(control.min, control.max + control.step / 2,
+                                       control.step), 10))
+    raise TypeError(f"no static values for control {control!r}; override static_values")
+
+
+def _is_numeric_grid(control):
+    return hasattr(control, "min") and hasattr(control, "max") and not hasattr(control, "options")
+
+
+def _label(value, control=None):
+    for option in getattr(control, "options", None) or ():
+        if isinstance(option, tuple) and option[1] == value:
+            return str(option[0])
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _index_of(grid, value):
+    for i, v in enumerate(grid):
+        if v == value:
+            return i
+    return 0
+
+
+def _json_for_script(text):
+    """JSON safe inside <script>: no closing tag or comment opener can appear."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
