@@ -7,5 +7,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh book
 if [ "${1:-}" = "--fresh" ]; then rm -rf book/_build; fi
 export TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0 MPLBACKEND=Agg
+export POOLDEMO_CACHE="$PWD/book/_build/.pooldemo-cache"
 .venv/bin/jupyter-book build book -W -n --keep-going
 echo "Built: book/_build/html/index.html"

@@ -1,0 +1,3 @@
+"""Drawing for the edges explorer and chapter (see pooldemo.plot)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Drawing for the shapes explorer and chapter (see pooldemo.plot)."""
+
+__all__ = []
