@@ -344,8 +344,11 @@ def _padded(x4, k, s, padding, fill):
     if padding == "valid":
         return x4, oh, ow
     ph, pw = max((oh - 1) * s[0] + k[0] - h, 0), max((ow - 1) * s[1] + k[1] - w, 0)
-    pad = ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0))
-    return np.pad(x4, pad, constant_values=fill), oh, ow
+    if ph == pw == 0:
+        return x4, oh, ow
+    xp = np.full((n, h + ph, w + pw, c), fill, dtype=x4.dtype)
+    xp[:, ph // 2:ph // 2 + h, pw // 2:pw // 2 + w] = x4
+    return xp, oh, ow
 
 
 def _shifted_windows(xp, k, s, oh, ow):
@@ -377,7 +380,7 @@ def _extreme(x4, k, s, padding, name):
 
 
 def _average(x4, k, s, padding):
-    dtype = x4.dtype if x4.dtype.kind == "f" else np.float64
+    dtype = x4.dtype if x4.dtype.kind == "f" else np.dtype(np.float64)
     xp, oh, ow = _padded(x4.astype(dtype, copy=False), k, s, padding, 0)
     total = np.zeros((x4.shape[0], oh, ow, x4.shape[3]), dtype=dtype)
     if total.size == 0:
@@ -386,8 +389,11 @@ def _average(x4, k, s, padding):
         total += cell
     rs, re = _bounds(x4.shape[1], k[0], s[0], padding)
     cs, ce = _bounds(x4.shape[2], k[1], s[1], padding)
-    counts = np.outer(re - rs, ce - cs).astype(dtype)
-    total /= counts[None, :, :, None]
+    counts = np.outer(re - rs, ce - cs)
+    if (counts == k[0] * k[1]).all():  # no window touches padding
+        total /= dtype.type(k[0] * k[1])
+    else:
+        total /= counts.astype(dtype)[None, :, :, None]
     return total
 
 
