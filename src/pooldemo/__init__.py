@@ -25,7 +25,7 @@ _LAZY = {
     "digit": ".data",
 }
 _SUBMODULES = ("pooling", "receptive_field", "data", "models", "plot", "fabric", "widgets",
-               "experiments", "shift", "edges")
+               "experiments", "shift", "edges", "shapes")
 
 __all__ = [
     "pool2d", "global_pool", "pool_output_size", "pool_argmax", "pool_tie_counts",

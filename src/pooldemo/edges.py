@@ -1,0 +1,169 @@
+"""Hand-made 3x3 edge filters, single-channel convolution and block down-sampling, in numpy.
+
+A first convolution layer of a trained convnet learns filters that look much like these: each one
+responds where the image brightness changes in one direction. Pooling such an *edge map* keeps
+roughly where each edge is; pooling the raw image only blurs it (the edges-and-pooling chapter).
+
+Filters are named after the direction of the edge line they find (Sobel weights):
+
+- "vertical": brightness rises from left to right (an edge line running up and down);
+- "horizontal": brightness rises from top to bottom;
+- "diagonal": an edge line running from top-left to bottom-right, brighter above it;
+- "anti-diagonal": an edge line running from bottom-left to top-right, brighter below it.
+
+:func:`conv2d` is cross-correlation, as ``tf.keras.layers.Conv2D`` computes it (no kernel flip),
+with Keras's ``padding`` rule for stride 1 (checked against TensorFlow in the tests).
+
+Used in: the edges-and-pooling chapter, the EdgePoolingExplorer, the 14x14-input experiment.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ._checks import as_feature_map, check_padding, check_positive_int
+
+__all__ = ["EDGE_FILTERS", "conv2d", "edge_maps", "downsample"]
+
+
+def _frozen(rows):
+    k = np.array(rows, dtype=np.float32)
+    k.setflags(write=False)
+    return k
+
+
+EDGE_FILTERS = {
+    "vertical": _frozen([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]),
+    "horizontal": _frozen([[-1, -2, -1], [0, 0, 0], [1, 2, 1]]),
+    "diagonal": _frozen([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]]),
+    "anti-diagonal": _frozen([[-2, -1, 0], [-1, 0, 1], [0, 1, 2]]),
+}
+
+
+def conv2d(x, kernel, padding="valid"):
+    """Cross-correlate a single-channel map with a kernel, like ``Conv2D`` (stride 1, no bias).
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W)
+        Real values.
+    kernel : array_like, shape (kh, kw)
+        The weights; a name of :data:`EDGE_FILTERS` is accepted too.
+    padding : {"valid", "same"}
+        "valid": only whole windows, output ``(H - kh + 1, W - kw + 1)``. "same": zero padding,
+        output ``(H, W)``, the extra padded row/column (even kernels) at the bottom/right as in
+        TensorFlow.
+
+    Returns
+    -------
+    ndarray of float
+
+    Examples
+    --------
+    >>> x = np.array([[0, 0, 1, 1]] * 4)
+    >>> conv2d(x, "vertical")
+    array([[4., 4.],
+           [4., 4.]])
+    >>> conv2d(x, np.ones((2, 2)), padding="same")[0]
+    array([0., 2., 4., 2.])
+    """
+    x = as_feature_map(x, "x", ndims=(2,))
+    k = _kernel(kernel)
+    padding = check_padding(padding)
+    if x.size == 0:
+        raise ValueError(f"x must not be empty, got shape {x.shape}")
+    x = x.astype(np.result_type(x.dtype, np.float32))
+    kh, kw = k.shape
+    if padding == "same":
+        x = np.pad(x, (((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2)))
+    elif x.shape[0] < kh or x.shape[1] < kw:
+        raise ValueError(f"kernel {k.shape} is larger than x {x.shape} with padding='valid'")
+    windows = sliding_window_view(x, (kh, kw))
+    return np.einsum("ijkl,kl->ij", windows, k.astype(x.dtype))
+
+
+def edge_maps(image, filters=None, relu=True, padding="valid"):
+    """Run a 2-D image through edge filters: {name: edge map}.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+    filters : None, str, list of str or dict
+        None: all :data:`EDGE_FILTERS`; names pick some of them; a dict maps names to kernels.
+    relu : bool
+        Keep only positive responses, as a ReLU after the convolution does.
+    padding : {"valid", "same"}
+        As in :func:`conv2d`.
+
+    Examples
+    --------
+    >>> maps = edge_maps(np.array([[0, 0, 1, 1]] * 3), filters=["vertical", "horizontal"])
+    >>> {name: m.tolist() for name, m in maps.items()}
+    {'vertical': [[4.0, 4.0]], 'horizontal': [[0.0, 0.0]]}
+    """
+    if filters is None:
+        filters = dict(EDGE_FILTERS)
+    elif isinstance(filters, str):
+        filters = {filters: _kernel(filters)}
+    elif isinstance(filters, dict):
+        filters = {name: _kernel(k) for name, k in filters.items()}
+    elif isinstance(filters, (list, tuple)):
+        filters = {name: _kernel(name) for name in filters}
+    else:
+        raise TypeError(f"filters must be None, a name, a list of names or a dict of kernels, "
+                        f"got {type(filters).__name__}")
+    if not filters:
+        raise ValueError("filters must name at least one filter, got none")
+    if not isinstance(relu, (bool, np.bool_)):
+        raise TypeError(f"relu must be True or False, got {relu!r}")
+    out = {}
+    for name, k in filters.items():
+        y = conv2d(image, k, padding)
+        out[name] = np.maximum(y, 0) if relu else y
+    return out
+
+
+def downsample(image, factor=2):
+    """Shrink an image by averaging ``factor x factor`` blocks (rows/columns left over are dropped).
+
+    Equal to ``pool2d(image, factor, reduce="average")``; used to make 14x14 MNIST inputs.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W), (H, W, C) or (N, H, W, C)
+    factor : int
+        Block size, at most the image height and width.
+
+    Examples
+    --------
+    >>> downsample(np.arange(16).reshape(4, 4))
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
+    x = as_feature_map(image, "image")
+    factor = check_positive_int(factor, "factor")
+    hw_axis = 1 if x.ndim == 4 else 0
+    h, w = x.shape[hw_axis], x.shape[hw_axis + 1]
+    if factor > h or factor > w:
+        raise ValueError(f"factor {factor} is larger than the image size {(h, w)}")
+    oh, ow = h // factor, w // factor
+    x = x.astype(np.result_type(x.dtype, np.float32))
+    lead, tail = x.shape[:hw_axis], x.shape[hw_axis + 2:]
+    x = x[(slice(None),) * hw_axis + (slice(0, oh * factor), slice(0, ow * factor))]
+    blocks = x.reshape(lead + (oh, factor, ow, factor) + tail)
+    return blocks.mean(axis=(hw_axis + 1, hw_axis + 3))
+
+
+def _kernel(kernel):
+    if isinstance(kernel, str):
+        if kernel not in EDGE_FILTERS:
+            raise ValueError(f"kernel must be one of {tuple(EDGE_FILTERS)} or an array, "
+                             f"got {kernel!r}")
+        return EDGE_FILTERS[kernel]
+    k = as_feature_map(kernel, "kernel", ndims=(2,))
+    if k.size == 0:
+        raise ValueError(f"kernel must not be empty, got shape {k.shape}")
+    if not np.all(np.isfinite(k)):
+        raise ValueError("kernel must hold finite numbers, got NaN or inf")
+    return k

@@ -1,0 +1,172 @@
+"""Small convnets whose down-sampling and head vary, and a per-layer table of what that changes.
+
+:func:`build_convnet` stacks ``blocks`` 3x3 ReLU convolutions (one per block, 32 filters then 64,
+Chollet's MNIST layout) with a 2x2 down-sampling step between blocks: max or average pooling, a
+stride-2 convolution instead (the all-convolutional net), or nothing. The head is ``Flatten`` then
+``Dense(10)``, or global pooling then ``Dense(10)``. :func:`layer_table` lists per layer the output
+shape, the parameters (from Keras), the receptive field (from :mod:`pooldemo.receptive_field`) and
+the multiply-accumulates (from :func:`pooldemo.models.count_flops`).
+
+TensorFlow is imported inside the functions.
+
+Used in: the chapters on what goes wrong without pooling and on receptive fields, the ShapeExplorer.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from ._checks import check_positive_int
+
+__all__ = ["DOWNSAMPLE", "HEADS", "build_convnet", "convnet_sizes", "layer_table"]
+
+DOWNSAMPLE = ("max", "average", "strided", "none")
+HEADS = ("flatten", "global_average", "global_max")
+
+
+def _check(blocks, downsample, head, filters, input_size):
+    blocks = check_positive_int(blocks, "blocks")
+    if downsample not in DOWNSAMPLE:
+        raise ValueError(f"downsample must be one of {DOWNSAMPLE}, got {downsample!r}")
+    if head not in HEADS:
+        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+    if isinstance(filters, numbers.Integral) and not isinstance(filters, bool):
+        f = check_positive_int(filters, "filters")
+        filters = (f,) + (2 * f,) * (blocks - 1)
+    elif isinstance(filters, (tuple, list)):
+        if len(filters) != blocks:
+            raise ValueError(f"filters must hold one count per block ({blocks}), got {filters!r}")
+        filters = tuple(check_positive_int(f, "filters") for f in filters)
+    else:
+        raise TypeError(f"filters must be an int or a tuple of ints, got {filters!r}")
+    input_size = check_positive_int(input_size, "input_size")
+    return blocks, downsample, head, filters, input_size
+
+
+def convnet_sizes(blocks=3, downsample="max", input_size=28):
+    """Spatial size after each conv and down-sampling layer, or raise if the input runs out.
+
+    Cheap (no TensorFlow): lets callers know whether a setting is possible before building it.
+
+    Returns
+    -------
+    list of (layer name, size)
+
+    Examples
+    --------
+    >>> convnet_sizes(3, "max")
+    [('conv1', 26), ('pool1', 13), ('conv2', 11), ('pool2', 5), ('conv3', 3)]
+    """
+    blocks, downsample, _, _, n = _check(blocks, downsample, "flatten", 1, input_size)
+    sizes = []
+    for b in range(1, blocks + 1):
+        stride = 2 if downsample == "strided" and b > 1 else 1
+        if n < 3:
+            where = f"conv{b}" + (" (stride 2)" if stride == 2 else "")
+            raise ValueError(
+                f"blocks={blocks} is too many for input_size={input_size} with "
+                f"downsample={downsample!r}: {where} gets a {n}x{n} input, smaller than its 3x3 "
+                f"kernel")
+        n = (n - 3) // stride + 1
+        sizes.append((f"conv{b}", n))
+        if b < blocks and downsample in ("max", "average"):
+            if n < 2:
+                raise ValueError(
+                    f"blocks={blocks} is too many for input_size={input_size} with "
+                    f"downsample={downsample!r}: pool{b} gets a {n}x{n} input, smaller than its "
+                    f"2x2 window")
+            n //= 2
+            sizes.append((f"pool{b}", n))
+    return sizes
+
+
+def build_convnet(blocks=3, downsample="max", head="flatten", filters=32, input_size=28,
+                  n_classes=10):
+    """A tf.keras convnet: ``blocks`` conv blocks, a down-sampling step between them, a head.
+
+    Parameters
+    ----------
+    blocks : int
+        Number of 3x3 ReLU convolutions (valid padding), one per block.
+    downsample : {"max", "average", "strided", "none"}
+        Between blocks: ``MaxPooling2D(2)``, ``AveragePooling2D(2)``, nothing but the next
+        convolution has stride 2 ("strided"), or nothing ("none").
+    head : {"flatten", "global_average", "global_max"}
+        ``Flatten`` or global pooling, then ``Dense(n_classes, softmax)``.
+    filters : int or tuple of int
+        An int ``f`` gives ``f`` filters in block 1 and ``2 f`` after (32, 64, 64 as in Chollet's
+        book); a tuple gives one count per block.
+    input_size : int
+        Height and width of the single-channel input.
+
+    Raises
+    ------
+    ValueError
+        When a layer would get an input smaller than its window; the message names the settings.
+
+    Examples
+    --------
+    >>> build_convnet().count_params()  # doctest: +SKIP
+    61514
+    """
+    blocks, downsample, head, filters, input_size = _check(blocks, downsample, head, filters,
+                                                           input_size)
+    n_classes = check_positive_int(n_classes, "n_classes")
+    convnet_sizes(blocks, downsample, input_size)  # raises with the settings named
+    import tensorflow as tf
+
+    layers = tf.keras.layers
+    stack = [tf.keras.Input(shape=(input_size, input_size, 1))]
+    for b in range(1, blocks + 1):
+        stride = 2 if downsample == "strided" and b > 1 else 1
+        stack.append(layers.Conv2D(filters[b - 1], 3, strides=stride, activation="relu",
+                                   name=f"conv{b}"))
+        if b < blocks and downsample in ("max", "average"):
+            cls = layers.MaxPooling2D if downsample == "max" else layers.AveragePooling2D
+            stack.append(cls(2, name=f"pool{b}"))
+    if head == "flatten":
+        stack.append(layers.Flatten(name="flatten"))
+    elif head == "global_average":
+        stack.append(layers.GlobalAveragePooling2D(name="global_average"))
+    else:
+        stack.append(layers.GlobalMaxPooling2D(name="global_max"))
+    stack.append(layers.Dense(n_classes, activation="softmax", name="classes"))
+    return tf.keras.Sequential(stack, name=f"convnet_{blocks}_{downsample}_{head}")
+
+
+def layer_table(model):
+    """One row per layer of a tf.keras model: shape, parameters, receptive field and cost.
+
+    Returns
+    -------
+    list of dict
+        Keys ``name``, ``type`` (Keras class name), ``output_shape`` (without the batch axis),
+        ``params`` (``layer.count_params()``), ``rf_size`` and ``jump`` ((rows, cols) pairs from
+        :func:`pooldemo.receptive_field`) and ``flops`` (multiply-accumulates or comparisons of
+        one forward pass, 0 for Flatten).
+
+    Examples
+    --------
+    >>> rows = layer_table(build_convnet(2, "max"))  # doctest: +SKIP
+    >>> [r["rf_size"][0] for r in rows]  # doctest: +SKIP
+    [3, 4, 8, 8, 8]
+    """
+    if not (hasattr(model, "layers") and hasattr(model, "inputs")):
+        raise TypeError(f"model must be a tf.keras model, got {type(model).__name__}")
+    from .models import count_flops
+    from .receptive_field import receptive_field
+
+    records = receptive_field(model)
+    flops = count_flops(model)
+    rows = []
+    for layer, rec in zip(model.layers, records):
+        rows.append({
+            "name": layer.name,
+            "type": type(layer).__name__,
+            "output_shape": tuple(int(d) for d in layer.output.shape[1:]),
+            "params": int(layer.count_params()),
+            "rf_size": tuple(int(v) for v in rec.size),
+            "jump": tuple(int(v) for v in rec.jump),
+            "flops": int(flops.get(layer.name, 0)),
+        })
+    return rows
