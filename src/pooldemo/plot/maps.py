@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["new_axes", "feature_map", "window_rect", "set_window", "pooling_panels"]
+__all__ = ["new_axes", "feature_map", "window_rect", "set_window", "pooling_panels",
+           "padding_amounts", "padding_strips", "set_padding"]
 
 
 def new_axes(ncols=1, nrows=1, size=3.0, **kwargs):
@@ -103,3 +104,44 @@ def pooling_panels(x, results, axes=None, cmap="viridis", annotate=None):
     for ax, (title, y) in zip(axes[1:], results.items()):
         drawn[title] = feature_map(y, ax, annotate, cmap, vmin, vmax, title)
     return drawn
+
+
+def padding_amounts(size, pool_size, strides=None, padding="valid"):
+    """Padded cells (before, after) along one axis, TensorFlow's rule (extra one after).
+
+    Examples
+    --------
+    >>> padding_amounts(5, 2, padding="same"), padding_amounts(6, 3, 1, "same")
+    ((0, 1), (1, 1))
+    """
+    from ..pooling import pool_output_size
+
+    out = pool_output_size(size, pool_size, strides, padding)
+    s = pool_size if strides is None else strides
+    total = max((out - 1) * s + pool_size - size, 0) if padding == "same" else 0
+    return total // 2, total - total // 2
+
+
+def padding_strips(ax, color="0.55", hatch="//"):
+    """Four hatched rectangles (top, bottom, left, right) for padded cells; see set_padding."""
+    from matplotlib.patches import Rectangle
+
+    strips = [Rectangle((0, 0), 0, 0, fill=False, hatch=hatch, edgecolor=color, lw=0.8,
+                        visible=False) for _ in range(4)]
+    for strip in strips:
+        ax.add_patch(strip)
+    return strips
+
+
+def set_padding(strips, shape, rows=(0, 0), cols=(0, 0)):
+    """Place padding strips around a (H, W) image axes: ``rows``/``cols`` = (before, after)."""
+    h, w = shape
+    (top, bottom), (left, right) = rows, cols
+    x0, width = -0.5 - left, w + left + right
+    boxes = [(x0, -0.5 - top, width, top), (x0, h - 0.5, width, bottom),
+             (-0.5 - left, -0.5, left, h), (w - 0.5, -0.5, right, h)]
+    for strip, (x, y, bw, bh) in zip(strips, boxes):
+        strip.set_bounds(x, y, bw, bh)
+        strip.set_visible(bw > 0 and bh > 0)
+    return strips
+

@@ -47,11 +47,24 @@ _SCRIPT = """
   function show(changed) {
     var idx = current(), k = key(idx);
     // a state missing from the grid (e.g. a window position past the last window for this pool
-    // size): step the other numeric controls down, last first, until one exists
-    for (var c = inputs.length - 1; !(k in data.states) && c >= 0; c--) {
-      if (c === changed || inputs[c].tagName !== 'INPUT') continue;
-      while (!(k in data.states) && idx[c] > 0) { idx[c]--; k = key(idx); }
-      if (k in data.states) inputs[c].value = idx[c];
+    // size): go to the nearest precomputed state, keeping the control just moved and the
+    // drop-downs as they are if possible
+    if (!(k in data.states)) {
+      var best = null, bestCost = Infinity;
+      Object.keys(data.states).forEach(function (s) {
+        var v = s.split(',').map(Number), cost = 0;
+        for (var c = 0; c < v.length; c++) {
+          if (v[c] === idx[c]) continue;
+          if (c === changed) cost += 1e6;
+          else if (inputs[c].tagName !== 'INPUT') cost += 1e3;
+          cost += Math.abs(v[c] - idx[c]);
+        }
+        if (cost < bestCost) { bestCost = cost; best = v; }
+      });
+      if (best) {
+        idx = best; k = key(idx);
+        inputs.forEach(function (el, i) { el.value = idx[i]; });
+      }
     }
     var st = data.states[k];
     if (!st) { out.textContent = 'This combination was not precomputed.'; return; }
@@ -238,15 +251,30 @@ class Explorer:
         return self._box
 
     def static_states(self):
-        """Every state of the HTML face: the product of the static values of each control."""
+        """Names and static values of the controls; the HTML face renders every valid combination.
+
+        Raises ValueError when more than ``max_static_states`` combinations are valid.
+        """
         names = list(self.controls)
         grids = [list(self.static_values(n)) for n in names]
-        total = int(np.prod([len(g) for g in grids]))
+        product = int(np.prod([len(g) for g in grids]))
+        if product > 100 * self.max_static_states:
+            raise ValueError(f"{type(self).__name__}: the static values span {product} "
+                             f"combinations; restrict static_values")
+        total = sum(1 for values in self._static_values_product(names, grids)
+                    if self.valid_state(values))
         if total > self.max_static_states:
             raise ValueError(f"{type(self).__name__}: the HTML view would hold {total} states, "
                              f"more than max_static_states={self.max_static_states}; restrict "
                              f"static_values")
         return names, grids
+
+    def _static_values_product(self, names, grids):
+        saved = self.state()
+        for idx in itertools.product(*(range(len(g)) for g in grids)):
+            values = dict(saved)
+            values.update({n: grids[i][j] for i, (n, j) in enumerate(zip(names, idx))})
+            yield values
 
     def to_html(self):
         """The no-kernel face: pre-rendered states and a small inline script, self-contained."""

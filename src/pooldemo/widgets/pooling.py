@@ -1,0 +1,283 @@
+"""PoolingExplorer: slide one pooling window over a feature map and watch what it produces.
+
+Controls: ``pool_size``, ``strides``, ``padding``, ``reduce`` and ``position`` (which output cell;
+play-able). The input panel outlines the current window (hatched cells are padding), marks the cell
+the gradient flows to (max and min) and rings tied cells; the output panel outlines the produced
+cell. Used in: the chapter on what pooling computes, the explorers gallery.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from .. import pooling
+from .._checks import as_feature_map, check_padding, check_positive_int
+from ._base import Explorer
+
+__all__ = ["PoolingExplorer", "EXAMPLE"]
+
+#: built-in 6x6 map with ties inside several 2x2 and 3x3 windows
+EXAMPLE = np.array([[1, 3, 2, 2, 0, 4],
+                    [3, 0, 2, 2, 1, 1],
+                    [5, 1, 0, 7, 6, 6],
+                    [2, 5, 3, 1, 6, 2],
+                    [0, 2, 8, 8, 1, 0],
+                    [1, 4, 8, 3, 2, 9]], dtype=float)
+
+_MAX_POOL = 4
+_SAME_AS_POOL = 0  # value of the strides control meaning "strides = pool_size"
+
+
+class PoolingExplorer(Explorer):
+    """One pooling window at a time: where it sits, what it sees, what it outputs.
+
+    Parameters
+    ----------
+    x : array_like (H, W), "example" or "digit"
+        The feature map: a 2-D array, the built-in 6x6 example with ties, or an MNIST 7.
+    pool_size : int, 1-4
+    strides : int 1-4 or None
+        None means the pool size, as in Keras.
+    padding : {"valid", "same"}
+    reduce : {"max", "average", "min", "median"}
+    """
+
+    def __init__(self, x="example", pool_size=2, strides=None, padding="valid", reduce="max"):
+        self.x = _feature_map(x)
+        h, w = self.x.shape
+        self._pool_max = min(_MAX_POOL, h, w)
+        self._init = dict(
+            pool_size=_in_range(pool_size, "pool_size", 1, _MAX_POOL),
+            strides=_SAME_AS_POOL if strides is None else _in_range(strides, "strides", 1, 4),
+            padding=check_padding(padding),
+            reduce=_reduction(reduce))
+        if self._init["padding"] == "valid" and self._init["pool_size"] > min(h, w):
+            raise ValueError(f"pool_size {pool_size} is larger than the input {self.x.shape} with "
+                             f"padding='valid'")
+        self.annotate = max(h, w) <= 12
+        super().__init__()
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _build(self):
+        from .. import plot
+
+        w = self._widgets
+        init = self._init
+        self.add_control("pool_size", w.IntSlider(init["pool_size"], min=1,
+                                                  max=max(self._pool_max, init["pool_size"]),
+                                                  description="pool size"))
+        self.add_control("strides", w.Dropdown(
+            options=[("same as pool size", _SAME_AS_POOL)] + [(str(s), s) for s in range(1, 5)],
+            value=init["strides"], description="strides"))
+        self.add_control("padding", w.Dropdown(options=["valid", "same"], value=init["padding"],
+                                               description="padding"))
+        self.add_control("reduce", w.Dropdown(options=list(pooling.REDUCTIONS),
+                                              value=init["reduce"], description="reduce"))
+        n = self._out_count(init)
+        self.add_control("position", w.IntSlider(0, min=0, max=n - 1, description="window"),
+                         play=True)
+
+        x = self.x
+        lo, hi = float(np.min(x)), float(np.max(x))
+        cmap = "viridis" if self.annotate else "Greys_r"
+        size = 3.2 if self.annotate else 3.0
+        self.figure, (ax_in, ax_out) = plot.new_axes(2, size=size)
+        fontsize = 9 if max(x.shape) <= 8 else 7
+        plot.feature_map(x, ax_in, annotate=self.annotate, cmap=cmap, vmin=lo, vmax=hi,
+                         title=f"input {x.shape[0]}×{x.shape[1]}", fmt="{:g}", fontsize=fontsize)
+        self.ax_in, self.ax_out = ax_in, ax_out
+        self.padding_strips = self.dynamic(*plot.padding_strips(ax_in))
+        self.window = self.dynamic(plot.window_rect(ax_in, 0, 0, 1, 1, color="tab:red"))
+        self.ties = self.dynamic(ax_in.plot([], [], "o", ms=22 if self.annotate else 6, mfc="none",
+                                            mec="white", mew=1.5)[0])
+        self.argmax = self.dynamic(ax_in.plot([], [], "*", ms=16 if self.annotate else 9,
+                                              mfc="tab:orange", mec="black", mew=0.8)[0])
+        # the output map: one image whose data and extent change; texts for every possible cell
+        self.out_image = self.dynamic(ax_out.imshow(np.zeros((1, 1)), cmap=cmap, vmin=lo, vmax=hi,
+                                                    interpolation="nearest"))
+        ax_out.set_xticks([])
+        ax_out.set_yticks([])
+        self.out_title = self.dynamic(ax_out.set_title("output", fontsize=fontsize))
+        self.out_texts = []
+        if self.annotate:
+            for i in range(x.shape[0]):
+                self.out_texts.append([self.dynamic(ax_out.text(j, i, "", ha="center",
+                                                                va="center", fontsize=fontsize,
+                                                                visible=False))
+                                       for j in range(x.shape[1])])
+        self.out_cell = self.dynamic(plot.window_rect(ax_out, 0, 0, 1, 1, color="tab:red"))
+        self._layout_key = None
+
+    # --- drawing -----------------------------------------------------------------------------
+
+    def _draw(self, pool_size, strides, padding, reduce, position):
+        from .. import plot
+
+        x, k = self.x, pool_size
+        s = k if strides == _SAME_AS_POOL else strides
+        y = pooling.pool2d(x, k, s, padding, reduce)
+        oh, ow = y.shape
+        if not 0 <= position < oh * ow:
+            raise ValueError(f"position {position} is outside the {oh}x{ow} output")
+        r, c = divmod(position, ow)
+        (r0, r1), (c0, c1) = ([b[r] for b in pooling.window_bounds(x.shape[0], k, s, padding)],
+                              [b[c] for b in pooling.window_bounds(x.shape[1], k, s, padding)])
+        pad_r = plot.padding_amounts(x.shape[0], k, s, padding)
+        pad_c = plot.padding_amounts(x.shape[1], k, s, padding)
+
+        key = (y.shape, pad_r, pad_c)
+        if key != self._layout_key:
+            self._layout_key = key
+            self.ax_in.set_xlim(-0.5 - pad_c[0], x.shape[1] - 0.5 + pad_c[1])
+            self.ax_in.set_ylim(x.shape[0] - 0.5 + pad_r[1], -0.5 - pad_r[0])
+            self.out_image.set_extent((-0.5, ow - 0.5, oh - 0.5, -0.5))
+            self.ax_out.set_xlim(-0.5, ow - 0.5)
+            self.ax_out.set_ylim(oh - 0.5, -0.5)
+            self.request_relayout()
+        plot.set_padding(self.padding_strips, x.shape, pad_r, pad_c)
+
+        # the whole window, padded cells included, is outlined; padded cells are hatched
+        top, left = r * s - pad_r[0], c * s - pad_c[0]
+        plot.set_window(self.window, top, left, k, k)
+        plot.set_window(self.out_cell, r, c, 1, 1)
+        self.out_image.set_data(y)
+        self.out_title.set_text(f"{reduce} pool → {oh}×{ow}")
+        if self.annotate:
+            for i, row in enumerate(self.out_texts):
+                for j, text in enumerate(row):
+                    inside = i < oh and j < ow
+                    text.set_visible(inside)
+                    if inside:
+                        text.set_text(f"{y[i, j]:.3g}")
+                        text.set_color("white" if y[i, j] < np.mean(self.out_image.get_clim())
+                                       else "black")
+
+        window = x[r0:r1, c0:c1]
+        value = y[r, c]
+        self.result = value
+        self.window_bounds = ((int(r0), int(r1)), (int(c0), int(c1)))
+        note = ""
+        self.argmax_cell = None
+        self.tie_count = 1
+        if reduce in ("max", "min"):
+            sign = 1 if reduce == "max" else -1
+            rows, cols = pooling.pool_argmax(sign * x, k, s, padding)
+            ties = pooling.pool_tie_counts(sign * x, k, s, padding)
+            self.argmax_cell = (int(rows[r, c]), int(cols[r, c]))
+            self.tie_count = int(ties[r, c])
+            self.argmax.set_data([self.argmax_cell[1]], [self.argmax_cell[0]])
+            tr, tc = np.nonzero(window == value)
+            self.ties.set_data(tc + c0, tr + r0)
+            self.ties.set_visible(self.tie_count > 1)
+            self.argmax.set_visible(True)
+            arg = "argmax" if reduce == "max" else "argmin"
+            note = (f"The gradient flows only to the {arg} cell (row {self.argmax_cell[0]}, col "
+                    f"{self.argmax_cell[1]}, ★).")
+            if self.tie_count > 1:
+                note += (f" <b>Tie:</b> {self.tie_count} cells hold the {reduce} {value:g} (ringed);"
+                         f" the first in row-major order gets the gradient, as in TensorFlow.")
+        else:
+            self.ties.set_visible(False)
+            self.argmax.set_visible(False)
+            if reduce == "average":
+                note = f"The gradient is shared equally: 1/{window.size} to each of the {window.size} real cells."
+            else:
+                note = "The median picks a middle value; no single cell stands for the window."
+        padded = k * k - window.size
+        values = "" if window.size > 36 else (
+            "<code>" + html.escape(np.array2string(window, separator=", ",
+                                                    formatter={"float_kind": "{:g}".format}))
+            + "</code>")
+        return (f"Window {position + 1} of {oh * ow} → output row {r}, col {c}: input rows "
+                f"{r0}–{r1 - 1}, cols {c0}–{c1 - 1}"
+                + (f" ({padded} padded cells, left out)" if padded else "")
+                + f". {values} <b>{reduce} = {value:.4g}</b>. {note}")
+
+    def alt_text(self):
+        v = self.state()
+        return (f"{v['reduce']} pooling of a {self.x.shape[0]}×{self.x.shape[1]} map with pool size "
+                f"{v['pool_size']}: the current window is outlined in red on the input and its "
+                f"output cell on the pooled map.")
+
+    # --- controls and the static face --------------------------------------------------------
+
+    def _out_count(self, values):
+        s = values["pool_size"] if values["strides"] == _SAME_AS_POOL else values["strides"]
+        oh, ow = pooling.pool_output_size(self.x.shape, values["pool_size"], s, values["padding"])
+        return oh * ow
+
+    def _on_change(self, change):
+        if getattr(self, "_syncing", False):
+            return
+        if change["owner"] is not self.controls["position"]:
+            try:
+                n = self._out_count(self.state())
+            except ValueError:  # pool larger than the input: update() will show the error
+                n = 1
+            self._syncing = True
+            try:
+                self.position.max = max(n - 1, 0)
+            finally:
+                self._syncing = False
+        self.update()
+
+    def valid_state(self, values):
+        try:
+            return values["position"] < self._out_count(values)
+        except ValueError:
+            return False
+
+    def static_values(self, name):
+        if self.annotate:  # small maps: overlapping 3/2 windows as well as the usual ones
+            pools, strides = [2, 3], [_SAME_AS_POOL, 2]
+        else:
+            pools, strides = [2, 3], [_SAME_AS_POOL]
+        pools = [p for p in pools if p <= self._pool_max] or [1]
+        if name == "pool_size":
+            return pools
+        if name == "strides":
+            return strides
+        if name == "position":
+            counts = [self._out_count(dict(pool_size=p, strides=s, padding=pad))
+                      for p in pools for s in strides for pad in ("valid", "same")
+                      if p <= min(self.x.shape) or pad == "same"]
+            if max(counts) <= 36:
+                return list(range(max(counts)))
+            # large maps: a few windows, each present in every setting
+            return sorted(set(np.linspace(0, min(counts) - 1, 6).astype(int).tolist()))
+        return super().static_values(name)
+
+
+def _feature_map(x):
+    if isinstance(x, str):
+        if x == "example":
+            return EXAMPLE.copy()
+        if x == "digit":
+            from ..data import digit
+
+            return np.asarray(digit(7), dtype=float)
+        raise ValueError(f"x must be a 2-D array, 'example' or 'digit', got {x!r}")
+    arr = as_feature_map(x, "x", ndims=(2,))
+    if arr.size == 0:
+        raise ValueError(f"x must not be empty, got shape {arr.shape}")
+    arr = arr.astype(float)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"x must hold finite numbers, got {int(np.sum(~np.isfinite(arr)))} "
+                         f"NaN or infinite values")
+    return arr
+
+
+def _in_range(value, name, lo, hi):
+    value = check_positive_int(value, name)
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be between {lo} and {hi}, got {value!r}")
+    return value
+
+
+def _reduction(reduce):
+    if reduce not in pooling.REDUCTIONS:
+        raise ValueError(f"reduce must be one of {pooling.REDUCTIONS}, got {reduce!r}")
+    return reduce
