@@ -1,0 +1,113 @@
+"""Publishing: the Pages workflow runs the README's build command; Binder's files agree."""
+
+import re
+
+import yaml
+
+from conftest import BOOK, ROOT
+
+WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
+
+
+def _readme_build_command():
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```bash\n(.*?)```", readme, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in block.splitlines()]
+    build = [c for c in commands if "build" in c and "book" in c]
+    assert build, "README's first bash block names no build command"
+    return build[0]
+
+
+def _steps():
+    wf = yaml.safe_load(WORKFLOW.read_text())
+    return wf, [step for job in wf["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_workflow_runs_the_readme_build_command():
+    command = _readme_build_command()
+    assert command == "bash scripts/build-book.sh"
+    _, steps = _steps()
+    runs = [step.get("run", "") for step in steps]
+    assert any(command in r.splitlines() for r in runs), runs
+
+
+def test_workflow_uploads_and_deploys_the_built_html():
+    wf, steps = _steps()
+    uploads = [s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    assert [s["with"]["path"] for s in uploads] == ["book/_build/html"]
+    assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in steps)
+    # yaml reads the bare key `on` as True
+    triggers = wf.get("on", wf.get(True))
+    assert "main" in triggers["push"]["branches"]
+    assert wf["permissions"]["pages"] == "write" and wf["permissions"]["id-token"] == "write"
+    # the build comes before the upload, in the same job
+    build_job = next(j for j in wf["jobs"].values()
+                     if any(s in j.get("steps", []) for s in uploads))
+    names = [s.get("run", s.get("uses", "")) for s in build_job["steps"]]
+    assert names.index(_readme_build_command()) < names.index(uploads[0]["uses"])
+
+
+def test_workflow_python_matches_runtime_txt():
+    runtime = (ROOT / "runtime.txt").read_text().strip()
+    assert re.fullmatch(r"python-3\.\d+", runtime), runtime
+    _, steps = _steps()
+    versions = [str(s["with"]["python-version"]) for s in steps
+                if s.get("uses", "").startswith("actions/setup-python@")]
+    assert versions == [runtime.removeprefix("python-")]
+
+
+def test_binder_requirements_install_the_package_and_jupyter_book_1():
+    lines = [line.split("#")[0].strip()
+             for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    lines = [line for line in lines if line]
+    assert lines[-1] == "-e .", "repo2docker installs local references last"
+    jb = [line for line in lines if re.match(r"jupyter-book\b", line)]
+    assert len(jb) == 1
+    spec = jb[0].removeprefix("jupyter-book").replace(" ", "")
+    m = re.fullmatch(r"==(1\.[\d.]+(?:\.post\d+)?)|>=1[\d.]*,<2(?:\.0)*", spec)
+    assert m, f"jupyter-book must stay on 1.x, got {jb[0]!r}"
+    assert not (ROOT / "binder").exists(), "a binder/ folder would hide the root files"
+
+
+def test_launch_buttons_are_configured_once():
+    cfg = yaml.safe_load((BOOK / "_config.yml").read_text())
+    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", cfg["repository"]["url"])
+    assert cfg["repository"]["path_to_book"] == "book"
+    buttons = cfg["launch_buttons"]
+    assert buttons["binderhub_url"] == "https://mybinder.org"
+    assert buttons["colab_url"] == "https://colab.research.google.com"
+    html_cfg = cfg["sphinx"]["config"]
+    assert "_static" not in html_cfg["html_static_path"]
+    assert not (BOOK / "_static").exists()
+    assert (BOOK / html_cfg["html_favicon"]).is_file()
+
+
+def _readme_blocks(lang):
+    return re.findall(rf"```{lang}\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+
+
+def test_readme_install_lines_use_the_configured_repository():
+    url = yaml.safe_load((BOOK / "_config.yml").read_text())["repository"]["url"]
+    text = (ROOT / "README.md").read_text()
+    installs = re.findall(r"pip install[^\n]*git\+(\S+?)\"", text)
+    assert len(installs) >= 2, "README: Colab and own-notebook install lines"
+    assert set(installs) == {url}
+
+
+def test_readme_explorer_snippet_runs():
+    snippet = [b for b in _readme_blocks("python") if "Explorer(" in b]
+    assert snippet, "README shows how to use an explorer"
+    import ast
+
+    tree = ast.parse(snippet[0])
+    last = tree.body.pop()
+    assert isinstance(last, ast.Expr), "the snippet ends with the explorer, displayed"
+    namespace = {}
+    exec(compile(tree, "README.md", "exec"), namespace)  # noqa: S102 -- our own README
+    explorer = eval(compile(ast.Expression(last.value), "README.md", "eval"), namespace)
+    assert type(explorer).__name__.endswith("Explorer")
+    assert explorer.last_error is None
+    assert explorer.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    import matplotlib.pyplot as plt
+
+    plt.close(explorer.figure)
