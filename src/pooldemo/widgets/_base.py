@@ -25,6 +25,7 @@ readout HTML). Callbacks never do math of their own.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import io
@@ -183,8 +184,21 @@ class Explorer:
         canvas.draw()
         self._background = canvas.copy_from_bbox(self.figure.bbox)
 
+    @contextlib.contextmanager
+    def hold(self):
+        """Change several controls with one redraw at the end: ``with ex.hold(): ...``."""
+        self._held = getattr(self, "_held", 0) + 1
+        try:
+            yield self
+        finally:
+            self._held -= 1
+            if not self._held:
+                self.update()
+
     def update(self):
         """Redraw from the current control values; errors go to ``self.error``, not silence."""
+        if getattr(self, "_held", 0):
+            return
         try:
             text = self._render(self.state())
         except Exception as exc:  # shown to the reader, kept for tests

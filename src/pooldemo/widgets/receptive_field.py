@@ -76,7 +76,11 @@ class ReceptiveFieldExplorer(Explorer):
         if model_size is not None and tuple(model_size) != self.picture.shape:
             raise ValueError(f"image shape {self.picture.shape} does not match the model's input "
                              f"size {tuple(model_size)}; pass image= of that size")
-        self.records = receptive_field(self.specs, input_size=self.picture.shape)
+        try:
+            self.records = receptive_field(self.specs, input_size=self.picture.shape)
+        except ValueError as exc:
+            raise ValueError(f"image shape {self.picture.shape} is too small for these layers: "
+                             f"{exc}") from None
         for rec in self.records:
             if min(rec.output_size) < 1:
                 raise ValueError(f"layer {rec.name!r} has an empty output {rec.output_size} for a "

@@ -1,0 +1,398 @@
+"""PoolingExplorer, ReceptiveFieldExplorer and the Explorer base class they share.
+
+Widgets are driven programmatically under Agg (their controls are public attributes) and the drawn
+artists are compared with the package's pure functions; one Playwright test opens a no-kernel
+HTML face in Chromium.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pooldemo
+from pooldemo.pooling import pool2d, pool_argmax, pool_output_size, pool_tie_counts, window_bounds
+from pooldemo.receptive_field import conv, pool, receptive_field, unit_box
+from pooldemo.widgets._base import Explorer
+from pooldemo.widgets.pooling import EXAMPLE, PoolingExplorer
+from pooldemo.widgets.receptive_field import PRESETS, ReceptiveFieldExplorer
+
+MAX_HTML = 1.5e6
+
+
+def _states(page):
+    match = re.search(r'<script type="application/json">(.*?)</script>', page, re.S)
+    return json.loads(match.group(1))
+
+
+def _assert_self_contained(page):
+    assert not re.search(r"https?://", page), "the no-kernel view must not reference the web"
+    assert not re.search(r"""\ssrc\s*=\s*["'](?!data:)""", page)
+    assert "<img" in page and "<script>" in page
+
+
+# --- PoolingExplorer ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pex():
+    return PoolingExplorer()
+
+
+def _check_pooling(ex):
+    """Every drawn artist agrees with pooldemo.pooling for the explorer's current state."""
+    v = ex.state()
+    x, k = ex.x, v["pool_size"]
+    s = k if v["strides"] == 0 else v["strides"]
+    assert ex.last_error is None, ex.last_error
+    y = pool2d(x, k, s, v["padding"], v["reduce"])
+    oh, ow = y.shape
+    assert ex.position.max == oh * ow - 1
+    r, c = divmod(v["position"], ow)
+    rs, re_ = window_bounds(x.shape[0], k, s, v["padding"])
+    cs, ce = window_bounds(x.shape[1], k, s, v["padding"])
+    # the outlined window is k x k; clipped to the input it is exactly window_bounds
+    left, top = ex.window.get_xy()
+    assert (ex.window.get_width(), ex.window.get_height()) == (k, k)
+    assert (max(top + 0.5, 0), min(top + 0.5 + k, x.shape[0])) == (rs[r], re_[r])
+    assert (max(left + 0.5, 0), min(left + 0.5 + k, x.shape[1])) == (cs[c], ce[c])
+    assert ex.window_bounds == ((rs[r], re_[r]), (cs[c], ce[c]))
+    # the produced cell is outlined on the output map, whose data is pool2d
+    assert ex.out_cell.get_xy() == (c - 0.5, r - 0.5)
+    np.testing.assert_array_equal(ex.out_image.get_array(), y)
+    # the printed result is pool2d's value
+    assert ex.result == y[r, c]
+    assert f"<b>{v['reduce']} = {y[r, c]:.4g}</b>" in ex.readout.value
+    if v["reduce"] in ("max", "min"):
+        sign = 1 if v["reduce"] == "max" else -1
+        rows, cols = pool_argmax(sign * x, k, s, v["padding"])
+        ties = pool_tie_counts(sign * x, k, s, v["padding"])[r, c]
+        assert ex.argmax.get_visible()
+        mx, my = ex.argmax.get_data()
+        assert (list(my), list(mx)) == ([rows[r, c]], [cols[r, c]])
+        assert ex.tie_count == ties
+        assert ex.ties.get_visible() == (ties > 1)
+        assert len(ex.ties.get_data()[0]) == ties
+        assert ("Tie:" in ex.readout.value) == (ties > 1)
+    else:
+        assert not ex.argmax.get_visible() and not ex.ties.get_visible()
+    # padding strips are shown exactly when the window grid needs padding
+    padded = any(strip.get_visible() for strip in ex.padding_strips)
+    needs = v["padding"] == "same" and ((len(rs) - 1) * s + k > x.shape[0]
+                                        or (len(cs) - 1) * s + k > x.shape[1])
+    assert padded == needs
+    return y
+
+
+def test_pooling_defaults(pex):
+    assert pex.state() == dict(pool_size=2, strides=0, padding="valid", reduce="max", position=0)
+    y = _check_pooling(pex)
+    assert y.shape == (3, 3)
+    assert pex.tie_count == 2  # the example's first window holds two 3s
+    assert "Tie:" in pex.readout.value and "row 0, col 1" in pex.readout.value
+
+
+def test_pooling_every_setting(pex):
+    reductions = ["max", "average", "min", "median"]
+    seen = set()
+    for k in range(1, 5):
+        for s in range(0, 5):
+            for i, padding in enumerate(("valid", "same")):
+                with pex.hold():
+                    pex.pool_size.value, pex.strides.value, pex.padding.value = k, s, padding
+                    pex.reduce.value = reductions[(k + s + i) % 4]
+                _check_pooling(pex)
+                pex.position.value = pex.position.max
+                _check_pooling(pex)
+                seen.add(pex.state()["reduce"])
+    assert seen == set(reductions)
+    # every window and reduction of one overlapping setting
+    pex.pool_size.value, pex.strides.value, pex.padding.value = 3, 2, "same"
+    for reduce in reductions:
+        pex.reduce.value = reduce
+        for position in range(pex.position.max + 1):
+            pex.position.value = position
+            _check_pooling(pex)
+
+
+def test_pooling_position_range_follows_output(pex):
+    pex.pool_size.value, pex.strides.value, pex.padding.value = 1, 0, "valid"
+    pex.position.value = 35
+    assert pex.position.max == 35
+    pex.pool_size.value = 2  # 3x3 windows now: the position is clamped, not an error
+    assert pex.position.max == 8 and pex.position.value == 8
+    _check_pooling(pex)
+
+
+def test_pooling_html_face(pex):
+    page = pex.to_html()
+    _assert_self_contained(page)
+    assert len(page.encode()) <= MAX_HTML
+    data = _states(page)
+    expected = sum(
+        np.prod(pool_output_size(EXAMPLE.shape, k, k if s == 0 else s, padding))
+        for k in (2, 3) for s in (0, 2) for padding in ("valid", "same")) * 4
+    assert len(data["states"]) == expected
+    assert len(data["images"]) <= expected
+    assert pex.last_error is None
+
+
+def test_pooling_digit_and_user_map():
+    ex = PoolingExplorer("digit", pool_size=3, strides=2, padding="same", reduce="average")
+    assert ex.x.shape == (28, 28) and not ex.annotate and ex.out_texts == []
+    assert ex.state()["strides"] == 2
+    ex.position.value = ex.position.max
+    _check_pooling(ex)
+    ex.reduce.value = "max"
+    _check_pooling(ex)
+    page = ex.to_html()
+    assert len(page.encode()) <= MAX_HTML and len(_states(page)["states"]) <= 200
+
+    x = np.arange(35).reshape(5, 7) % 4
+    ex = PoolingExplorer(x, pool_size=2, strides=1)
+    for position in range(ex.position.max + 1):
+        ex.position.value = position
+        _check_pooling(ex)
+    assert ex.pool_size.max == 4
+    small = PoolingExplorer(np.ones((2, 3)))
+    assert small.pool_size.max == 2  # a valid window cannot be larger than the map
+
+
+@pytest.mark.parametrize("kwargs, exc, word", [
+    (dict(x=np.zeros((4, 4, 2))), ValueError, "(4, 4, 2)"),
+    (dict(x=np.zeros((0, 4))), ValueError, "(0, 4)"),
+    (dict(x=np.array([[1.0, np.nan], [0, 1]])), ValueError, "NaN"),
+    (dict(x=np.zeros((2, 2)), pool_size=3), ValueError, "pool_size 3"),
+    (dict(pool_size=5), ValueError, "5"),
+    (dict(pool_size=2.5), TypeError, "2.5"),
+    (dict(strides=0), ValueError, "strides"),
+    (dict(padding="full"), ValueError, "full"),
+    (dict(reduce="sum"), ValueError, "sum"),
+    (dict(x="cat"), ValueError, "cat"),
+    (dict(x=[["a", "b"], ["c", "d"]]), TypeError, "dtype"),
+])
+def test_pooling_bad_input(kwargs, exc, word):
+    with pytest.raises(exc, match=re.escape(word)):
+        PoolingExplorer(**kwargs)
+
+
+# --- ReceptiveFieldExplorer --------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def rfx():
+    return ReceptiveFieldExplorer()
+
+
+def _check_rf(ex):
+    v = ex.state()
+    assert ex.last_error is None, ex.last_error
+    rec = ex.records[v["layer"]]
+    oh, ow = rec.output_size
+    assert (ex.row.max, ex.col.max) == (oh - 1, ow - 1)
+    (top, bottom), (left, right) = unit_box(rec, v["row"], v["col"])
+    assert ex.box.get_xy() == (left - 0.5, top - 0.5)
+    assert (ex.box.get_width(), ex.box.get_height()) == (right - left + 1, bottom - top + 1)
+    assert f"{rec.size[0]}×{rec.size[1]} pixels" in ex.readout.value
+    assert f"rows {top}–{bottom}, cols {left}–{right}" in ex.readout.value
+    assert ex.unit_cell.get_xy() == (v["col"] - 0.5, v["row"] - 0.5)
+    colours = [bar.get_facecolor() for bar in ex.bars.patches]
+    assert len(set(colours[v["layer"] + 1:])) <= 1 and colours[v["layer"]] not in colours[:v["layer"]]
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_rf_presets_every_layer(preset):
+    ex = ReceptiveFieldExplorer(preset)
+    want = receptive_field(PRESETS[preset][1], input_size=(28, 28))
+    assert [r.size for r in ex.records] == [r.size for r in want]
+    for layer in range(len(ex.records)):
+        ex.layer.value = layer
+        oh, ow = ex.records[layer].output_size
+        for row, col in {(0, 0), (oh - 1, ow - 1), (oh // 2, 0), (0, ow - 1)}:
+            ex.row.value, ex.col.value = row, col
+            _check_rf(ex)
+
+
+def test_rf_every_unit_of_last_layer(rfx):
+    rfx.layer.value = len(rfx.records) - 1
+    for row in range(rfx.row.max + 1):
+        rfx.row.value = row
+        for col in range(rfx.col.max + 1):
+            rfx.col.value = col
+            _check_rf(rfx)
+    assert "18×18" in rfx.readout.value  # Chollet's pooled net: 3x3 convs and 2x2 pools
+
+
+def test_rf_row_clamped_on_layer_change(rfx):
+    rfx.layer.value = 0
+    rfx.row.value = 25
+    rfx.layer.value = len(rfx.records) - 1
+    assert rfx.row.value == rfx.row.max == 2
+    _check_rf(rfx)
+
+
+def test_rf_user_specs_and_image():
+    image = np.random.default_rng(0).random((20, 24))
+    ex = ReceptiveFieldExplorer([conv(5, name="c5"), pool(2), {"kind": "conv", "kernel": 3}],
+                                image=image)
+    assert ex.picture.shape == (20, 24)
+    assert [r.size[0] for r in ex.records] == [5, 6, 10]
+    ex.layer.value = 2
+    ex.row.value, ex.col.value = ex.row.max, ex.col.max
+    _check_rf(ex)
+
+
+def test_rf_effective_field_and_html(rfx, tf):
+    rfx.layer.value = 2
+    rfx.row.value, rfx.col.value = rfx.row.max // 2, rfx.col.max // 2
+    rfx.erf.value = True
+    assert rfx.last_error is None, rfx.last_error
+    heat = rfx.effective_rf(2)
+    assert rfx.effective_rf(2) is heat  # cached
+    assert rfx.erf_image.get_visible()
+    assert np.ma.getdata(rfx.erf_image.get_array()).max() == pytest.approx(1.0)
+    # the gradient reaches exactly the closed-form receptive field of the centre unit
+    (t, b), (l, r) = unit_box(rfx.records[2], rfx.row.value, rfx.col.value)
+    assert np.all(heat[:t] == 0) and np.all(heat[b + 1:] == 0)
+    assert np.all(heat[:, :l] == 0) and np.all(heat[:, r + 1:] == 0)
+    rfx.erf.value = False
+    assert not rfx.erf_image.get_visible()
+
+    page = rfx.to_html()
+    _assert_self_contained(page)
+    assert len(page.encode()) <= MAX_HTML
+    expected = sum(len(rfx._static_units(i)[0]) * len(rfx._static_units(i)[1]) + 1
+                   for i in range(len(rfx.records)))
+    assert len(_states(page)["states"]) == expected
+    assert rfx.last_error is None
+
+
+def test_rf_keras_model(tf):
+    model = pooldemo.models.conv_stack([conv(3), pool(2), conv(3)], input_size=16, filters=2)
+    image = np.random.default_rng(1).random((16, 16))
+    ex = ReceptiveFieldExplorer(model, image=image)
+    assert [r.size[0] for r in ex.records] == [3, 4, 8]
+    ex.erf.value = True
+    assert ex.last_error is None
+    np.testing.assert_allclose(
+        ex.effective_rf(ex.layer.value),
+        pooldemo.effective_receptive_field(model, layer=ex.layer.value))
+    with pytest.raises(ValueError, match=r"\(28, 28\)"):
+        ReceptiveFieldExplorer(model)  # the default digit does not fit a 16x16 model
+
+
+@pytest.mark.parametrize("kwargs, exc, word", [
+    (dict(layers="resnet"), ValueError, "resnet"),
+    (dict(layers=[]), ValueError, "empty"),
+    (dict(layers=[conv(3), "pool"]), TypeError, "pool"),
+    (dict(layers=5), TypeError, "int"),
+    (dict(image=np.zeros((28, 28, 3))), ValueError, "(28, 28, 3)"),
+    (dict(image=np.zeros((0, 28))), ValueError, "(0, 28)"),
+    (dict(image=np.full((28, 28), np.nan)), ValueError, "NaN"),
+    (dict(image=np.zeros((5, 5))), ValueError, "(5, 5)"),  # too small for conv-pool-conv-pool-conv
+])
+def test_rf_bad_input(kwargs, exc, word):
+    with pytest.raises(exc, match=re.escape(word)):
+        ReceptiveFieldExplorer(**kwargs)
+
+
+# --- Explorer base -----------------------------------------------------------------------------
+
+class _Toy(Explorer):
+    """A slider; value 3 makes _draw fail."""
+
+    def _build(self):
+        from pooldemo import plot
+
+        self.add_control("n", self._widgets.IntSlider(1, min=0, max=4, description="n"))
+        self.add_control("kind", self._widgets.Dropdown(options=["a", "b"], description="kind"))
+        self.figure, ax = plot.new_axes(size=1.5)
+        self.line = self.dynamic(ax.plot([0, 1], [0, 1])[0])
+        ax.set_ylim(0, 5)
+
+    def _draw(self, n, kind):
+        if n == 3:
+            raise RuntimeError("three is not allowed")
+        self.line.set_ydata([0, n])
+        return f"n = {n}, {kind}"
+
+    def valid_state(self, values):
+        return values["n"] != 3 and not (values["kind"] == "b" and values["n"] > 2)
+
+
+def test_base_error_is_shown_and_kept():
+    toy = _Toy()
+    assert toy.last_error is None and toy.readout.value == "n = 1, a"
+    before = toy.image.value
+    toy.n.value = 3
+    assert isinstance(toy.last_error, RuntimeError)
+    assert "three is not allowed" in toy.error.value
+    assert toy.readout.value == "n = 1, a" and toy.image.value == before  # last good view kept
+    toy.n.value = 4
+    assert toy.last_error is None and toy.error.value == ""
+    assert toy.readout.value == "n = 4, a" and toy.image.value != before
+
+
+def test_base_hold_draws_once():
+    toy = _Toy()
+    calls = []
+    toy._draw = lambda **v: calls.append(v) or "held"
+    with toy.hold():
+        toy.n.value, toy.kind.value = 2, "b"
+        assert calls == []
+    assert calls == [dict(n=2, kind="b")] and toy.readout.value == "held"
+
+
+def test_base_mimebundle_and_static_states():
+    toy = _Toy()
+    bundle = toy._repr_mimebundle_()
+    assert {"application/vnd.jupyter.widget-view+json", "text/html", "image/png",
+            "text/plain"} <= set(bundle)
+    assert bundle["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
+    data = _states(bundle["text/html"])
+    assert len(data["states"]) == 4 + 3  # n in 0..4 without 3 for "a"; n <= 2 for "b"
+    toy.max_static_states = 6
+    with pytest.raises(ValueError, match="7 states"):
+        toy.to_html()
+
+
+def test_html_face_in_chromium(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("no /usr/bin/chromium")
+    ex = PoolingExplorer()
+    page_file = tmp_path / "pooling.html"
+    page_file.write_text("<!doctype html><meta charset='utf-8'><body>" + ex.to_html()
+                         + "</body>", encoding="utf-8")
+    errors, requests = [], []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update"])
+        try:
+            page = browser.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(page_file.as_uri())
+            img = page.locator("img.pd-image")
+            first = img.get_attribute("src")
+            assert first.startswith("data:image/png;base64,")
+            position = page.locator("input[data-pd-control='4']")
+            position.fill("4")  # range inputs: fill sets the value and fires input/change
+            second = img.get_attribute("src")
+            assert second != first
+            assert "output row 1, col 1" in page.locator(".pd-readout").inner_text()
+            # a larger pool has fewer windows: the view moves to the nearest precomputed one
+            position.fill("8")
+            page.locator("input[data-pd-control='0']").fill("1")  # pool size 3: 2x2 windows
+            readout = page.locator(".pd-readout").inner_text()
+            assert "Window 4 of 4" in readout
+            assert page.locator("[data-pd-value='0']").inner_text() == "3"
+            page.locator("select[data-pd-control='3']").select_option("1")  # average
+            assert "average =" in page.locator(".pd-readout").inner_text()
+        finally:
+            browser.close()
+    assert errors == []
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
