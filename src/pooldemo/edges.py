@@ -24,7 +24,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ._checks import as_feature_map, check_padding, check_positive_int
 
-__all__ = ["EDGE_FILTERS", "conv2d", "edge_maps", "downsample"]
+__all__ = ["EDGE_FILTERS", "conv2d", "edge_maps", "downsample", "pool_edges"]
 
 
 def _frozen(rows):
@@ -167,3 +167,75 @@ def _kernel(kernel):
     if not np.all(np.isfinite(k)):
         raise ValueError("kernel must hold finite numbers, got NaN or inf")
     return k
+
+
+def pool_edges(image, kernel="vertical", pool_size=2):
+    """Pool an edge map and the raw image alike, and say where the edges went.
+
+    The edge map is ``ReLU(conv2d(image, kernel, padding="same"))`` so it shares the image's
+    coordinates; both it and the image are max-pooled with ``pool_size`` windows and strides
+    (valid padding, as ``MaxPooling2D(pool_size)``). Pooled cell ``(i, j)`` covers input rows
+    ``i k .. i k + k - 1`` and the same columns.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+        Finite real values.
+    kernel : str or array_like
+        A name of :data:`EDGE_FILTERS` or a 2-D kernel.
+    pool_size : int
+        At most the image height and width.
+
+    Returns
+    -------
+    dict
+        ``edges`` and ``pooled_edges``, ``pooled_image``; ``strongest``: value and input ``rows``
+        / ``cols`` (inclusive) of the block holding the largest pooled edge response;
+        ``centre`` and ``pooled_centre``: response-weighted mean (row, col) of the edge map and
+        of the pooled map in input coordinates (None when there is no response); ``kept``: the
+        fraction of cells the pooled map keeps; ``ink`` and ``pooled_ink``: the fraction of
+        cells at least half as bright as the image's maximum, before and after pooling.
+
+    Examples
+    --------
+    >>> x = np.zeros((8, 8)); x[:, 5:] = 1
+    >>> s = pool_edges(x, "vertical", 4)
+    >>> s["pooled_edges"].tolist(), s["strongest"]["cols"], s["kept"]
+    ([[0.0, 4.0], [0.0, 4.0]], (4, 7), 0.0625)
+    """
+    from .pooling import pool2d
+
+    x = as_feature_map(image, "image", ndims=(2,))
+    if x.size == 0:
+        raise ValueError(f"image must not be empty, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("image must hold finite numbers, got NaN or inf")
+    k = check_positive_int(pool_size, "pool_size")
+    if k > min(x.shape):
+        raise ValueError(f"pool_size {k} is larger than the image {x.shape}")
+    edges = np.maximum(conv2d(x, kernel, padding="same"), 0)
+    pooled = pool2d(edges, k)
+    pooled_image = pool2d(x.astype(float), k)
+    i, j = np.unravel_index(np.argmax(pooled), pooled.shape)
+    centres = [np.arange(n) * k + (k - 1) / 2 for n in pooled.shape]
+    top = float(np.max(x))
+    return {
+        "edges": edges,
+        "pooled_edges": pooled,
+        "pooled_image": pooled_image,
+        "strongest": {"value": float(pooled[i, j]), "rows": (int(i * k), int(i * k + k - 1)),
+                      "cols": (int(j * k), int(j * k + k - 1))},
+        "centre": _weighted_centre(edges, [np.arange(n) for n in edges.shape]),
+        "pooled_centre": _weighted_centre(pooled, centres),
+        "kept": pooled.size / edges.size,
+        "ink": float(np.mean(x >= top / 2)) if top > 0 else 0.0,
+        "pooled_ink": float(np.mean(pooled_image >= top / 2)) if top > 0 else 0.0,
+    }
+
+
+def _weighted_centre(w, coords):
+    total = float(w.sum())
+    if total <= 0:
+        return None
+    return (float((w.sum(axis=1) * coords[0]).sum() / total),
+            float((w.sum(axis=0) * coords[1]).sum() / total))
