@@ -195,3 +195,50 @@ def test_build_convnet_bad_settings(kwargs, exc, words):
 def test_layer_table_rejects_non_models():
     with pytest.raises(TypeError, match="model"):
         layer_table([1, 2, 3])
+
+
+# --- pool_edges ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 7])
+def test_pool_edges_equals_pool2d_of_the_edge_map(k):
+    from pooldemo.edges import pool_edges
+
+    x = pooldemo.digit(7, index=4)
+    s = pool_edges(x, "diagonal", k)
+    edge = np.maximum(conv2d(x, "diagonal", padding="same"), 0)
+    np.testing.assert_array_equal(s["edges"], edge)
+    np.testing.assert_array_equal(s["pooled_edges"], pooldemo.pool2d(edge, k))
+    np.testing.assert_array_equal(s["pooled_image"], pooldemo.pool2d(x, k))
+    (r0, r1), (c0, c1) = s["strongest"]["rows"], s["strongest"]["cols"]
+    assert r1 - r0 + 1 == k and c1 - c0 + 1 == k
+    assert edge[r0:r1 + 1, c0:c1 + 1].max() == s["strongest"]["value"] == s["pooled_edges"].max()
+    assert s["kept"] == s["pooled_edges"].size / x.size
+    assert s["ink"] == np.mean(x >= x.max() / 2)
+    if k == 1:
+        assert s["pooled_centre"] == pytest.approx(s["centre"])
+
+
+def test_pool_edges_centre_of_a_single_edge():
+    from pooldemo.edges import pool_edges
+
+    x = np.zeros((16, 16))
+    x[:, 9:] = 1.0  # one vertical edge between columns 8 and 9
+    s = pool_edges(x, "vertical", 4)
+    assert s["centre"][1] == pytest.approx(8.5)
+    assert s["pooled_centre"][1] == pytest.approx(9.5)  # the block 8..11, centre 9.5
+    assert pool_edges(np.zeros((5, 5)), "vertical", 2)["centre"] is None
+
+
+@pytest.mark.parametrize("kwargs,exc,words", [
+    (dict(image=np.ones((4, 4)), pool_size=5), ValueError, "pool_size 5"),
+    (dict(image=np.ones((4, 4)), pool_size=0), ValueError, "pool_size"),
+    (dict(image=np.full((4, 4), np.inf)), ValueError, "inf"),
+    (dict(image=np.ones((4, 0))), ValueError, "empty"),
+    (dict(image=np.ones((4, 4, 1))), ValueError, "shape"),
+    (dict(image=np.ones((4, 4)), kernel="edge"), ValueError, "'edge'"),
+])
+def test_pool_edges_bad_input(kwargs, exc, words):
+    from pooldemo.edges import pool_edges
+
+    with pytest.raises(exc, match=words):
+        pool_edges(**kwargs)
