@@ -1,0 +1,81 @@
+"""pooldemo.experiments.mnist: variants, seeded training, cache (tiny slices, 1 epoch)."""
+
+import numpy as np
+import pytest
+
+from pooldemo.experiments import mnist
+
+TINY = dict(epochs=1, n_train=192, n_test=100)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("POOLDEMO_CACHE", str(tmp_path))
+    return tmp_path
+
+
+def test_variants_build_with_expected_shapes(tf):
+    params = {name: mnist.build_variant(name).count_params() for name in mnist.VARIANTS}
+    assert params["max_pool"] == 93322
+    assert params["no_pool_dense512"] == 55744 + 15860224 + 5130
+    assert params["downsampled_input"] == 93322  # last map 3x3x64, as with pooling
+    model = mnist.build_variant("downsampled_input")
+    assert model.input_shape == (None, 14, 14, 1)
+    assert model.get_layer("conv3").output.shape[1:] == (3, 3, 64)
+    for name, spec in mnist.VARIANTS.items():
+        assert spec["description"]
+        assert mnist.build_variant(name).output_shape == (None, 10)
+
+
+def test_training_is_seeded_and_cached(cache, tf, monkeypatch):
+    first = mnist.train_variant("max_pool", seed=3, **TINY)
+    again = mnist.train_variant("max_pool", seed=3, cache=False, **TINY)
+    for key in ("params", "test_accuracy", "history", "shifted_accuracy"):
+        assert first[key] == again[key], key
+    assert sorted(first["shifted_accuracy"]) == list(mnist.SHIFTS)
+    assert first["test_accuracy"] == first["shifted_accuracy"][0]
+    assert np.isclose(first["history"]["val_accuracy"][-1], first["test_accuracy"], atol=1e-6)
+    assert len(first["history"]["loss"]) == 1 and first["train_seconds"] > 0
+    assert len(list((cache / "experiments").glob("mnist_max_pool_*.json"))) == 1
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("cache miss: retrained")
+
+    monkeypatch.setattr(mnist, "_train", no_training)
+    hit = mnist.train_variant("max_pool", seed=3, **TINY)
+    assert hit == first
+    with pytest.raises(AssertionError, match="cache miss"):
+        mnist.train_variant("max_pool", seed=4, **TINY)  # another seed is another key
+
+
+def test_downsampled_input_trains(cache, tf):
+    res = mnist.train_variant("downsampled_input", **TINY)
+    assert res["params"] == 93322
+    assert 0.0 <= res["test_accuracy"] <= 1.0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(name="no_such"), "name must be one of"),
+    (dict(name="max_pool", source="web"), "source must be one of"),
+    (dict(name="max_pool", epochs=0), "epochs"),
+    (dict(name="max_pool", seed=-1), "seed"),
+    (dict(name="max_pool", n_train=0), "n_train"),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        mnist.train_variant(**kwargs)
+
+
+def test_shift_and_block_average():
+    x = np.arange(2 * 3 * 4, dtype=float).reshape(2, 3, 4)
+    out = mnist.shift_right(x, 2)
+    assert np.array_equal(out[..., 2:], x[..., :2]) and not out[..., :2].any()
+    assert not mnist.shift_right(x, 9).any()
+    assert np.array_equal(mnist.shift_right(x, 0), x)
+    with pytest.raises(ValueError, match="pixels"):
+        mnist.shift_right(x, -1)
+    y = np.random.default_rng(0).random((3, 28, 28))
+    small = mnist.block_average(y)
+    assert small.shape == (3, 14, 14) and np.isclose(small[1, 2, 3], y[1, 4:6, 6:8].mean())
+    with pytest.raises(ValueError, match="blocks"):
+        mnist.block_average(y[:, :27])
