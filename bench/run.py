@@ -1,0 +1,533 @@
+"""Benchmarks of "Why pool?": one command, ratios measured in one run, absolute numbers beside.
+
+    .venv/bin/python bench/run.py                 # everything (the book-build part takes minutes)
+    .venv/bin/python bench/run.py --skip build    # leave out a part (explorers, kernels, import,
+                                                  # build, weight)
+
+Parts and targets:
+
+1. explorers -- a control change of each explorer (compute + blitted redraw + the PNG bytes the
+   front end receives) vs building the same explorer and its figure from scratch and rendering a
+   PNG; target ratio <= 0.1 and median <= 16 ms. A full redraw of the same state on the existing
+   figure (no blitting) is shown beside, for information.
+2. kernels -- pooldemo.pool2d vs tf.nn.max_pool2d / avg_pool2d vs a Python loop (loop on the
+   smallest size only); target <= 2x TensorFlow, >= 100x faster than the loop, peak extra memory
+   (tracemalloc) a small multiple of the output. Bytes moved per second beside the bandwidth of a
+   large numpy copy measured in the same run.
+3. import -- ``import pooldemo`` vs ``import tensorflow`` in fresh processes; target <= 1/10.
+4. build -- cold vs warm vs one prose edit, with scripts/build-chapters.sh; target warm <= 5 %.
+5. weight -- bytes of each built page with its own images, largest page, whole site, each
+   explorer's no-kernel view; target no page > 3 MB, explorer views <= 1.5 MB.
+
+Results go to bench/results/latest.md (and are printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+EXPLORERS = ("PoolingExplorer", "ReceptiveFieldExplorer", "FabricPoolingExplorer",
+             "ShiftExplorer", "EdgePoolingExplorer", "ShapeExplorer")
+SHAPES = ((28, 28, 32), (112, 112, 64), (224, 224, 64))
+MB = 1024 * 1024
+
+
+def ms(seconds):
+    return f"{seconds * 1e3:.2f}"
+
+
+def pct(values, q):
+    return float(np.percentile(values, q))
+
+
+def verdict(ok):
+    return "yes" if ok else "**NO**"
+
+
+def timed(fn, repeat, number=1):
+    """Seconds per call: one sample per repeat (each the mean of `number` calls)."""
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for _ in range(number):
+            fn()
+        out.append((time.perf_counter() - t) / number)
+    return out
+
+
+# --- 1. explorers ------------------------------------------------------------------------------
+
+def _change_plan(explorer, per_control):
+    """(control name, value) pairs: each control moved through some of its values, then back."""
+    plan = []
+    for name, control in explorer.controls.items():
+        try:
+            values = list(explorer.static_values(name))
+        except Exception:  # noqa: BLE001 -- fall back to the widget's own options
+            values = []
+        values = [v for v in values if v != control.value] or values
+        if not values:
+            continue
+        step = max(1, len(values) // per_control)
+        for v in values[::step][:per_control]:
+            plan.append((name, v))
+        plan.append((name, control.value))
+    return plan
+
+
+def bench_explorers(rounds=3, per_control=6):
+    import matplotlib.pyplot as plt
+
+    import pooldemo
+
+    rows, notes = [], []
+    for cls_name in EXPLORERS:
+        try:
+            cls = getattr(pooldemo, cls_name)
+        except (ImportError, AttributeError) as exc:
+            notes.append(f"{cls_name}: not available ({type(exc).__name__}: {exc})")
+            continue
+
+        def fresh():
+            e = cls()
+            png = e.image.value
+            plt.close(e.figure)
+            return e, png
+
+        try:
+            fresh()  # warm caches (imports, data, fonts)
+            explorer = cls()
+        except Exception as exc:  # noqa: BLE001 -- an explorer still being written: say so
+            notes.append(f"{cls_name}: could not be built ({type(exc).__name__}: {exc})")
+            continue
+        plan = _change_plan(explorer, per_control)
+        if not plan:
+            notes.append(f"{cls_name}: no control to move")
+            continue
+        update_s, update_cpu, png_bytes, errors, by_control = [], [], [], 0, {}
+        for _ in range(rounds):
+            for name, value in plan:
+                control = explorer.controls[name]
+                if control.value == value:
+                    continue
+                t, c = time.perf_counter(), time.process_time()
+                control.value = value  # observe -> update(): compute, blit, PNG into image.value
+                update_s.append(time.perf_counter() - t)
+                update_cpu.append(time.process_time() - c)
+                by_control.setdefault(name, []).append(update_s[-1])
+                png_bytes.append(len(explorer.image.value))
+                errors += explorer.last_error is not None
+
+        def full_redraw():
+            explorer._background = None
+            explorer._render(explorer.state())
+            explorer.png()
+
+        redraw_s = timed(full_redraw, repeat=max(5, len(update_s) // 4))
+        gc.collect()
+        fresh_s, fresh_cpu = [], []
+        for _ in range(max(5, min(15, len(update_s) // 4))):
+            t, c = time.perf_counter(), time.process_time()
+            fresh()
+            fresh_s.append(time.perf_counter() - t)
+            fresh_cpu.append(time.process_time() - c)
+        plt.close(explorer.figure)
+        med, p95, fmed = statistics.median(update_s), pct(update_s, 95), statistics.median(fresh_s)
+        cmed, cfmed = statistics.median(update_cpu), statistics.median(fresh_cpu)
+        rows.append(dict(name=cls_name, n=len(update_s), median=med, p95=p95, fresh=fmed,
+                         fresh_p95=pct(fresh_s, 95), redraw=statistics.median(redraw_s),
+                         ratio=med / fmed, png=int(np.median(png_bytes)), errors=errors,
+                         cpu=cmed, cpu_p95=pct(update_cpu, 95), fresh_cpu=cfmed,
+                         cpu_ratio=cmed / cfmed,
+                         slowest=max(((statistics.median(v), k) for k, v in by_control.items())),
+                         ok=med / fmed <= 0.1 and med <= 0.016,
+                         cpu_ok=cmed / cfmed <= 0.1 and cmed <= 0.016))
+    lines = ["## 1. Explorer updates", "",
+             "A control change = `control.value = v` (compute + blitted redraw + PNG bytes sent to "
+             "the front end). Naive = build the explorer and its figure from scratch and render "
+             "the PNG. Full redraw = the same state drawn without blitting, for information. "
+             "Wall-clock times depend on what else the machine runs; CPU times (process time of "
+             "this single-threaded work) are what a quiet machine would show. "
+             "Target: ratio <= 0.1 and median <= 16 ms.", "",
+             "| explorer | changes | median ms | p95 ms | naive median ms | naive p95 ms | "
+             "ratio | full redraw ms | CPU median ms | CPU p95 ms | CPU naive ms | CPU ratio | "
+             "PNG bytes | errors | met (wall) | met (CPU) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['name']} | {r['n']} | {ms(r['median'])} | {ms(r['p95'])} | "
+                     f"{ms(r['fresh'])} | {ms(r['fresh_p95'])} | {r['ratio']:.3f} | "
+                     f"{ms(r['redraw'])} | {ms(r['cpu'])} | {ms(r['cpu_p95'])} | "
+                     f"{ms(r['fresh_cpu'])} | {r['cpu_ratio']:.3f} | {r['png']:,} | "
+                     f"{r['errors']} | {verdict(r['ok'])} | {verdict(r['cpu_ok'])} |")
+    lines += ["", "Slowest control (median wall ms of its changes): " + "; ".join(
+        f"{r['name']}: {r['slowest'][1]} {ms(r['slowest'][0])}" for r in rows) + "."]
+    lines += [""] + [f"- {n}" for n in notes]
+    return lines, rows
+
+
+# --- 2. kernels --------------------------------------------------------------------------------
+
+def loop_pool(x, k=2, s=2, reduce="max"):
+    """The straightforward loop: (H, W, C) float32, valid padding."""
+    h, w, c = x.shape
+    oh, ow = (h - k) // s + 1, (w - k) // s + 1
+    out = np.empty((oh, ow, c), dtype=x.dtype)
+    for ch in range(c):
+        for i in range(oh):
+            for j in range(ow):
+                window = x[i * s:i * s + k, j * s:j * s + k, ch]
+                out[i, j, ch] = window.max() if reduce == "max" else window.mean()
+    return out
+
+
+def bandwidth():
+    """Bytes/s of a large numpy copy (read + write counted), best of a few."""
+    src = np.ones(64 * MB // 4 * 4, dtype=np.float32)  # 256 MB
+    dst = np.empty_like(src)
+    np.copyto(dst, src)
+    best = min(timed(lambda: np.copyto(dst, src), repeat=5))
+    return 2 * src.nbytes / best
+
+
+def bench_kernels(repeat=25):
+    import tensorflow as tf
+
+    import pooldemo
+
+    bw = bandwidth()
+    rng = np.random.default_rng(0)
+    rows = []
+    for shape in SHAPES:
+        x = rng.standard_normal((1, *shape)).astype(np.float32)
+        xt = tf.constant(x)
+        for reduce in ("max", "average"):
+            for padding in ("valid", "same"):
+                def ours():
+                    return pooldemo.pool2d(x, 2, 2, padding, reduce)
+
+                tf_fn = tf.nn.max_pool2d if reduce == "max" else tf.nn.avg_pool2d
+
+                def theirs():
+                    return tf_fn(xt, 2, 2, padding.upper()).numpy()
+
+                out = ours()
+                ref = theirs()
+                assert np.allclose(out, ref, rtol=1e-6, atol=1e-6), (shape, reduce, padding)
+                number = max(1, int(2e5 // x.size) + 1)
+                s_ours, s_tf = [], []
+                for _ in range(repeat):  # interleaved, so both see the same machine load
+                    s_ours += timed(ours, 1, number)
+                    s_tf += timed(theirs, 1, number)
+                t_ours, t_tf = min(s_ours), min(s_tf)
+                m_ours, m_tf = statistics.median(s_ours), statistics.median(s_tf)
+                gc.collect()
+                tracemalloc.start()
+                base = tracemalloc.get_traced_memory()[0]
+                ours()
+                peak = tracemalloc.get_traced_memory()[1] - base
+                tracemalloc.stop()
+                t_loop = None
+                if shape == SHAPES[0] and padding == "valid":
+                    loop_out = loop_pool(x[0], reduce=reduce)
+                    assert np.allclose(loop_out, out[0], rtol=1e-6, atol=1e-6)
+                    t_loop = min(timed(lambda: loop_pool(x[0], reduce=reduce), 3))
+                moved = x.nbytes + out.nbytes
+                rows.append(dict(shape=shape, reduce=reduce, padding=padding, ours=t_ours,
+                                 tf=t_tf, m_ours=m_ours, m_tf=m_tf, loop=t_loop, peak=peak,
+                                 out=out.nbytes,
+                                 bps=moved / t_ours))
+    lines = ["## 2. Pooling kernels", "",
+             "2x2 windows, stride 2, batch 1, float32. `pool2d` vs `tf.nn.max_pool2d` / "
+             "`tf.nn.avg_pool2d` (eager, `.numpy()` included) vs a Python loop over channels, rows "
+             "and columns (run on the smallest size only). Times are the best of "
+             f"{repeat} interleaved samples (the machine is shared: best-of is what the code "
+             "costs, medians beside show the noise). Peak extra memory: tracemalloc peak "
+             "during one call, output included. GB/s: (input + output bytes) / time. Targets: "
+             "<= 2x TensorFlow, >= 100x faster than the loop, peak a small multiple of the output.",
+             "", f"Memory bandwidth of a 256 MB numpy copy in this run: **{bw / 1e9:.2f} GB/s** "
+             "(read + write).", "",
+             "| input (H, W, C) | reduce | padding | pool2d ms | TF ms | pool2d / TF | "
+             "median pool2d / TF ms | loop ms | loop / pool2d | peak extra / output | GB/s | "
+             "share of copy bandwidth |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        loop = "-" if r["loop"] is None else ms(r["loop"])
+        speedup = "-" if r["loop"] is None else f"{r['loop'] / r['ours']:.0f}x"
+        lines.append(
+            f"| {r['shape']} | {r['reduce']} | {r['padding']} | {r['ours'] * 1e3:.3f} | "
+            f"{r['tf'] * 1e3:.3f} | {r['ours'] / r['tf']:.2f} | "
+            f"{r['m_ours'] * 1e3:.3f} / {r['m_tf'] * 1e3:.3f} | {loop} | {speedup} | "
+            f"{r['peak'] / r['out']:.2f} | {r['bps'] / 1e9:.2f} | {r['bps'] / bw:.0%} |")
+    worst = max(rows, key=lambda r: r["ours"] / r["tf"])
+    loops = [r["loop"] / r["ours"] for r in rows if r["loop"]]
+    lines += ["", f"Worst pool2d / TF: {worst['ours'] / worst['tf']:.2f} "
+              f"({worst['shape']}, {worst['reduce']}, {worst['padding']}); target <= 2: "
+              f"{verdict(worst['ours'] / worst['tf'] <= 2)}. Loop speed-up (measured): "
+              f"{', '.join(f'{v:.0f}x' for v in loops)}; target >= 100x: "
+              f"{verdict(min(loops) >= 100)}. Largest peak / output: "
+              f"{max(r['peak'] / r['out'] for r in rows):.2f}."]
+    return lines, rows
+
+
+# --- 3. import ---------------------------------------------------------------------------------
+
+def import_seconds(module, runs):
+    code = ("import time; t = time.perf_counter(); import " + module +
+            "; print(time.perf_counter() - t)")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    out = []
+    for _ in range(runs):
+        res = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=env,
+                             check=True)
+        out.append(float(res.stdout.strip().splitlines()[-1]))
+    return out
+
+
+def bench_import(runs=7, tf_runs=3):
+    ours = import_seconds("pooldemo", runs)
+    tf = import_seconds("tensorflow", tf_runs)
+    check = subprocess.run([PY, "-c", "import sys, pooldemo; print(sorted(m for m in ("
+                            "'tensorflow', 'matplotlib', 'ipywidgets') if m in sys.modules))"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    r = statistics.median(ours) / statistics.median(tf)
+    lines = ["## 3. Import time", "",
+             "In fresh processes, time of the `import` statement alone (interpreter start-up "
+             "excluded). Target: pooldemo <= 1/10 of TensorFlow.", "",
+             "| module | runs | median ms | min ms | max ms |", "|---|---|---|---|---|",
+             f"| pooldemo | {runs} | {ms(statistics.median(ours))} | {ms(min(ours))} | "
+             f"{ms(max(ours))} |",
+             f"| tensorflow | {tf_runs} | {ms(statistics.median(tf))} | {ms(min(tf))} | "
+             f"{ms(max(tf))} |", "",
+             f"Ratio pooldemo / tensorflow: **{r:.3f}** (target <= 0.1: {verdict(r <= 0.1)}). "
+             f"Heavy modules loaded by `import pooldemo`: {check}."]
+    return lines, dict(ours=ours, tf=tf, ratio=r)
+
+
+# --- 4. book build -----------------------------------------------------------------------------
+
+def _build_env(out):
+    return dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0",
+                PYTHONHASHSEED="0", MPLBACKEND="Agg",
+                POOLDEMO_CACHE=str(out / "_build" / ".pooldemo-cache"))
+
+
+def _run(cmd, env=None):
+    t = time.perf_counter()
+    res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    if res.returncode:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed:\n{res.stdout[-3000:]}"
+                           f"\n{res.stderr[-3000:]}")
+    return time.perf_counter() - t
+
+
+def _prose_edit(notebook):
+    nb = json.loads(notebook.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown" and any(
+                line.strip() and not line.lstrip().startswith(("#", "`", ":", "$", "|", "-"))
+                for line in cell["source"]):
+            src = cell["source"] if isinstance(cell["source"], list) else [cell["source"]]
+            cell["source"] = src + ["\n", "\nOne more sentence of prose, added by the benchmark."]
+            break
+    else:
+        raise RuntimeError(f"no prose cell in {notebook}")
+    notebook.write_text(json.dumps(nb, indent=1))
+
+
+def bench_build(chapters):
+    have = [c for c in chapters if (ROOT / "book" / f"{c}.ipynb").exists()]
+    if not have:
+        return [f"## 4. Book build", "", f"Skipped: none of {chapters} exists yet."], {}
+    out = ROOT / ("build/chapters-" + "_".join(have)[:60])
+    # cold: the script itself (it empties its output folder, so every run of it is cold)
+    cold = _run(["bash", "scripts/build-chapters.sh", *have])
+    # warm and edited: the same jupyter-book command the script runs, on the folder it made
+    cmd = [str(ROOT / ".venv" / "bin" / "jupyter-book"), "build", str(out), "-W", "-n",
+           "--keep-going"]
+    warm = _run(cmd, _build_env(out))
+    _prose_edit(out / f"{have[0]}.ipynb")
+    edit = _run(cmd, _build_env(out))
+    lines = ["## 4. Book build", "",
+             f"Chapters: {', '.join(have)} (with the landing page and bibliography), built by "
+             "`scripts/build-chapters.sh` (cold: fresh folder, every notebook executed), then the "
+             "same `jupyter-book build -W -n --keep-going` again unchanged (warm) and after adding "
+             "a sentence to one markdown cell (prose edit; the execution cache keys on code "
+             "only). Target: warm <= 5 % of cold.", "",
+             "| build | seconds | share of cold |", "|---|---|---|",
+             f"| cold | {cold:.1f} | 100 % |",
+             f"| warm (no change) | {warm:.1f} | {warm / cold:.1%} |",
+             f"| one prose edit | {edit:.1f} | {edit / cold:.1%} |", "",
+             f"Warm <= 5 % of cold: {verdict(warm / cold <= 0.05)}."]
+    return lines, dict(cold=cold, warm=warm, edit=edit)
+
+
+# --- 5. page weight ----------------------------------------------------------------------------
+
+_SRC = re.compile(r'<img[^>]+src="([^"]+)"')
+
+
+def _explorer_views(html):
+    """Byte sizes of each explorer's no-kernel view (its div, data and script)."""
+    sizes = []
+    for m in re.finditer(r'<div class="pd-explorer"', html):
+        end = html.find("</script></div>", m.start())
+        end = html.find("</script></div>", end + 1) if end >= 0 else -1
+        end = len(html) if end < 0 else end + len("</script></div>")
+        sizes.append(len(html[m.start():end].encode()))
+    return sizes
+
+
+def bench_weight(site):
+    if not (site / "index.html").exists():
+        return ["## 5. Page weight", "", f"Skipped: no built site at {site}."], {}
+    pages, views = [], []
+    for page in sorted(site.glob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        own = page.stat().st_size
+        for src in set(_SRC.findall(html)):
+            if src.startswith("data:") or "://" in src:
+                continue
+            f = (page.parent / src.split("#")[0]).resolve()
+            if f.exists() and "_static" not in f.parts:
+                own += f.stat().st_size
+        ex = _explorer_views(html)
+        views += [(page.stem, i, s) for i, s in enumerate(ex)]
+        pages.append((page.stem, own, len(ex)))
+    total = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
+    static = sum(f.stat().st_size for f in (site / "_static").rglob("*") if f.is_file())
+    largest = max(pages, key=lambda p: p[1])
+    biggest_view = max((v[2] for v in views), default=0)
+    lines = ["## 5. Page weight", "",
+             f"Site: `{site.relative_to(ROOT) if site.is_relative_to(ROOT) else site}`. A page's "
+             "weight is its HTML plus the image files it references outside `_static` (explorer "
+             "images are inside the HTML). Shared theme assets and vendored MathJax "
+             f"(`_static`): {static / MB:.2f} MB. Whole site: {total / MB:.2f} MB. Targets: no "
+             "page > 3 MB, explorer views <= 1.5 MB.", "",
+             "| page | MB | explorers | largest explorer view MB |", "|---|---|---|---|"]
+    for name, size, n in pages:
+        mine = [v[2] for v in views if v[0] == name]
+        lines.append(f"| {name} | {size / MB:.3f} | {n} | "
+                     f"{max(mine) / MB if mine else 0:.3f} |")
+    lines += ["", f"Largest page: {largest[0]} ({largest[1] / MB:.2f} MB; <= 3 MB: "
+              f"{verdict(largest[1] <= 3 * MB)}). Largest explorer view: "
+              f"{biggest_view / MB:.2f} MB (<= 1.5 MB: {verdict(biggest_view <= 1.5 * MB)})."]
+    return lines, dict(pages=pages, views=views, total=total)
+
+
+# --- main --------------------------------------------------------------------------------------
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=["explorers", "kernels", "import", "build", "weight"])
+    parser.add_argument("--site", default=os.environ.get("POOLDEMO_SITE",
+                                                         str(ROOT / "book/_build/html")))
+    parser.add_argument("--chapters", nargs="+", default=["pooling_computes", "summary"],
+                        help="chapters for the build benchmark (those that exist are used)")
+    parser.add_argument("--out", default=str(ROOT / "bench/results/latest.md"))
+    parser.add_argument("--readme", action=argparse.BooleanOptionalAction, default=True,
+                        help="write the summary table into README.md's benchmark section")
+    args = parser.parse_args(argv)
+
+    import matplotlib
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    head = ["# Benchmark results", "",
+            f"Measured {started} by `.venv/bin/python bench/run.py` on {platform.machine()}, "
+            f"{os.cpu_count()} CPU cores (shared with other work; load average at start "
+            f"{os.getloadavg()[0]:.2f}), Python {platform.python_version()}, numpy "
+            f"{np.__version__}, matplotlib {matplotlib.__version__}.", ""]
+    sections, summary = [], []
+    parts = [("explorers", bench_explorers, ()), ("import", bench_import, ()),
+             ("kernels", bench_kernels, ()), ("weight", bench_weight, (Path(args.site),)),
+             ("build", bench_build, (args.chapters,))]
+    for name, fn, fargs in parts:
+        if name in args.skip:
+            continue
+        t = time.perf_counter()
+        lines, data = fn(*fargs)
+        summary += _summary(name, data)
+        lines.append(f"\n_(this part took {time.perf_counter() - t:.0f} s)_")
+        print("\n".join(lines) + "\n", flush=True)
+        sections += lines + [""]
+    table = ["| part | measured | target | met |", "|---|---|---|---|"] + [
+        f"| {a} | {b} | {c} | {verdict(d)} |" for a, b, c, d in summary]
+    head += ["## Summary", ""] + table + [""]
+    print("\n".join(["## Summary", ""] + table))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".md.tmp")
+    tmp.write_text("\n".join(head + sections))
+    tmp.replace(out)
+    print(f"Written: {out}")
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start, end = "<!-- bench-summary -->", "<!-- /bench-summary -->"
+    if args.readme and start in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1] if end in rest else rest
+        note = (f"Measured {started}, {os.cpu_count()} shared cores (load average "
+                f"{os.getloadavg()[0]:.1f} at the end):")
+        readme.write_text(before + start + "\n" + note + "\n\n" + "\n".join(table) + "\n"
+                          + end + after)
+        print(f"Updated the summary in {readme}")
+
+
+def _summary(part, data):
+    """(part, measured, target, met) rows for the summary table."""
+    rows = []
+    if part == "explorers":
+        for r in data:
+            rows.append((f"explorer update: {r['name']}",
+                         f"median {ms(r['median'])} ms (CPU {ms(r['cpu'])} ms), "
+                         f"{r['ratio']:.3f} of a from-scratch redraw (CPU {r['cpu_ratio']:.3f})",
+                         "<= 16 ms and <= 0.1", r["ok"]))
+    elif part == "kernels" and data:
+        worst = max(data, key=lambda r: r["ours"] / r["tf"])
+        rows.append(("pool2d vs TensorFlow (worst case)",
+                     f"{worst['ours'] / worst['tf']:.2f}x ({worst['shape']}, {worst['reduce']}, "
+                     f"{worst['padding']})", "<= 2x", worst["ours"] / worst["tf"] <= 2))
+        loops = [r["loop"] / r["ours"] for r in data if r["loop"]]
+        rows.append(("pool2d vs Python loop (28x28x32)", f"{min(loops):.0f}x faster", ">= 100x",
+                     min(loops) >= 100))
+        peak = max(r["peak"] / r["out"] for r in data)
+        rows.append(("pool2d peak extra memory", f"{peak:.2f}x the output", "small multiple",
+                     peak <= 4))
+    elif part == "import" and data:
+        rows.append(("import pooldemo / import tensorflow",
+                      f"{data['ratio']:.3f} ({ms(statistics.median(data['ours']))} ms vs "
+                      f"{ms(statistics.median(data['tf']))} ms)", "<= 0.1", data["ratio"] <= 0.1))
+    elif part == "build" and data:
+        rows.append(("warm build / cold build", f"{data['warm'] / data['cold']:.1%} "
+                     f"({data['warm']:.1f} s vs {data['cold']:.1f} s; prose edit "
+                     f"{data['edit']:.1f} s)", "<= 5 %", data["warm"] / data["cold"] <= 0.05))
+    elif part == "weight" and data:
+        big = max(data["pages"], key=lambda p: p[1])
+        view = max((v[2] for v in data["views"]), default=0)
+        rows.append(("largest page", f"{big[0]}: {big[1] / MB:.2f} MB", "<= 3 MB",
+                     big[1] <= 3 * MB))
+        rows.append(("largest explorer view", f"{view / MB:.2f} MB", "<= 1.5 MB",
+                     view <= 1.5 * MB))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
