@@ -18,7 +18,7 @@ _COLOURS = {"Conv2D": "tab:blue", "MaxPooling2D": "tab:orange", "AveragePooling2
 
 
 def layer_bars(rows=None, axes=None, max_rows=10, input_size=28, max_params=1e7,
-               max_values=1e6):
+               max_values=1e7):
     """Bars per layer: output values, parameters, receptive field (``rows`` from layer_table).
 
     Bars for ``max_rows`` layers are made once (unused ones hidden) so that

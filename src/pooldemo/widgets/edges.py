@@ -36,6 +36,8 @@ class EdgePoolingExplorer(Explorer):
         1 to 7 and at most the image size (1 = no pooling).
     """
 
+    static_dpi = 80
+
     def __init__(self, image=None, filter="vertical", pool_size=2):
         if image is None:
             from ..data import digit

@@ -52,6 +52,8 @@ class ShapeExplorer(Explorer):
         As in :func:`pooldemo.shapes.build_convnet`.
     """
 
+    static_dpi = 80
+
     def __init__(self, blocks=3, downsample="max", head="flatten", max_blocks=4, filters=32,
                  input_size=28):
         self._max_blocks = check_positive_int(max_blocks, "max_blocks")
@@ -143,13 +145,13 @@ def _table_html(rows, total):
     dense = rows[-1]["params"]
     head = (f'<div style="font-size:1.15em"><b>Total: {total:,} parameters</b> — the final Dense '
             f"layer holds {dense:,} ({dense / total:.0%}).</div>")
+    td = "<td style='padding:1px 8px'>"
+    num = "<td style='padding:1px 8px;text-align:right'>"
     cells = "".join(
-        f"<tr><td>{html.escape(r['name'])}</td><td>{r['type']}</td>"
-        f"<td>{'×'.join(map(str, r['output_shape']))}</td>"
-        f"<td style='text-align:right'>{r['params']:,}</td>"
-        f"<td style='text-align:right'>{r['rf_size'][0]}</td>"
-        f"<td style='text-align:right'>{r['jump'][0]}</td>"
-        f"<td style='text-align:right'>{r['flops']:,}</td></tr>" for r in rows)
+        f"<tr>{td}{html.escape(r['name'])}</td>{td}{r['type']}</td>"
+        f"{td}{'×'.join(map(str, r['output_shape']))}</td>"
+        f"{num}{r['params']:,}</td>{num}{r['rf_size'][0]}</td>{num}{r['jump'][0]}</td>"
+        f"{num}{r['flops']:,}</td></tr>" for r in rows)
     return (head + '<table style="font-size:0.9em;border-collapse:collapse">'
-            "<tr><th>layer</th><th>type</th><th>output</th><th>params</th><th>RF</th>"
-            "<th>jump</th><th>MACs</th></tr>" + cells + "</table>")
+            "<tr><th>layer</th><th>type</th><th>output shape</th><th>params</th>"
+            "<th>RF (px)</th><th>jump</th><th>MACs</th></tr>" + cells + "</table>")
