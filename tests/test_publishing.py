@@ -111,3 +111,9 @@ def test_readme_explorer_snippet_runs():
     import matplotlib.pyplot as plt
 
     plt.close(explorer.figure)
+
+
+def test_landing_page_tells_colab_users_how_to_install_pooldemo():
+    url = yaml.safe_load((BOOK / "_config.yml").read_text())["repository"]["url"]
+    text = (BOOK / "index.md").read_text()
+    assert f'pip install -q "pooldemo[all] @ git+{url}"' in text
