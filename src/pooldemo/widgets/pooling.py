@@ -44,6 +44,8 @@ class PoolingExplorer(Explorer):
     reduce : {"max", "average", "min", "median"}
     """
 
+    freeze_layout = True
+
     def __init__(self, x="example", pool_size=2, strides=None, padding="valid", reduce="max"):
         self.x = _feature_map(x)
         h, w = self.x.shape
@@ -96,17 +98,17 @@ class PoolingExplorer(Explorer):
         self.argmax = self.dynamic(ax_in.plot([], [], "*", ms=16 if self.annotate else 9,
                                               mfc="tab:orange", mec="black", mew=0.8)[0])
         # the output map: one image whose data and extent change; texts for every possible cell
-        self.out_image = self.dynamic(ax_out.imshow(np.zeros((1, 1)), cmap=cmap, vmin=lo, vmax=hi,
-                                                    interpolation="nearest"))
+        # (they change with the settings, not with the position: drawn into the background)
+        self.out_image = ax_out.imshow(np.zeros((1, 1)), cmap=cmap, vmin=lo, vmax=hi,
+                                       interpolation="nearest")
         ax_out.set_xticks([])
         ax_out.set_yticks([])
-        self.out_title = self.dynamic(ax_out.set_title("output", fontsize=fontsize))
+        self.out_title = ax_out.set_title("output", fontsize=fontsize)
         self.out_texts = []
         if self.annotate:
             for i in range(x.shape[0]):
-                self.out_texts.append([self.dynamic(ax_out.text(j, i, "", ha="center",
-                                                                va="center", fontsize=fontsize,
-                                                                visible=False))
+                self.out_texts.append([ax_out.text(j, i, "", ha="center", va="center",
+                                                   fontsize=fontsize, visible=False)
                                        for j in range(x.shape[1])])
         self.out_cell = self.dynamic(plot.window_rect(ax_out, 0, 0, 1, 1, color="tab:red"))
         self._layout_key = None
@@ -128,9 +130,8 @@ class PoolingExplorer(Explorer):
         pad_r = plot.padding_amounts(x.shape[0], k, s, padding)
         pad_c = plot.padding_amounts(x.shape[1], k, s, padding)
 
-        key = (y.shape, pad_r, pad_c)
-        if key != self._layout_key:
-            self._layout_key = key
+        if (y.shape, pad_r, pad_c) != getattr(self, "_limits_key", None):
+            self._limits_key = (y.shape, pad_r, pad_c)
             self.ax_in.set_xlim(-0.5 - pad_c[0], x.shape[1] - 0.5 + pad_c[1])
             self.ax_in.set_ylim(x.shape[0] - 0.5 + pad_r[1], -0.5 - pad_r[0])
             self.out_image.set_extent((-0.5, ow - 0.5, oh - 0.5, -0.5))
@@ -143,17 +144,10 @@ class PoolingExplorer(Explorer):
         top, left = r * s - pad_r[0], c * s - pad_c[0]
         plot.set_window(self.window, top, left, k, k)
         plot.set_window(self.out_cell, r, c, 1, 1)
-        self.out_image.set_data(y)
-        self.out_title.set_text(f"{reduce} pool → {oh}×{ow}")
-        if self.annotate:
-            for i, row in enumerate(self.out_texts):
-                for j, text in enumerate(row):
-                    inside = i < oh and j < ow
-                    text.set_visible(inside)
-                    if inside:
-                        text.set_text(f"{y[i, j]:.3g}")
-                        text.set_color("white" if y[i, j] < np.mean(self.out_image.get_clim())
-                                       else "black")
+        if (k, s, padding, reduce) != self._layout_key:  # a new output map: full draw
+            self._layout_key = (k, s, padding, reduce)
+            self._set_output(y, reduce)
+            self.request_relayout()
 
         window = x[r0:r1, c0:c1]
         value = y[r, c]
@@ -195,6 +189,19 @@ class PoolingExplorer(Explorer):
                 f"{r0}–{r1 - 1}, cols {c0}–{c1 - 1}"
                 + (f" ({padded} padded cells, left out)" if padded else "")
                 + f". {values} <b>{reduce} = {value:.4g}</b>. {note}")
+
+    def _set_output(self, y, reduce):
+        oh, ow = y.shape
+        self.out_image.set_data(y)
+        self.out_title.set_text(f"{reduce} pool → {oh}×{ow}")
+        mid = np.mean(self.out_image.get_clim())
+        for i, row in enumerate(self.out_texts):
+            for j, text in enumerate(row):
+                inside = i < oh and j < ow
+                text.set_visible(inside)
+                if inside:
+                    text.set_text(f"{y[i, j]:.3g}")
+                    text.set_color("white" if y[i, j] < mid else "black")
 
     def alt_text(self):
         v = self.state()

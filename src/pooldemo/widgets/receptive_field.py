@@ -58,6 +58,8 @@ class ReceptiveFieldExplorer(Explorer):
         match the model's input height and width.
     """
 
+    freeze_layout = True
+
     def __init__(self, layers="chollet_pooled", image=None):
         self.model = None
         if isinstance(layers, str):
