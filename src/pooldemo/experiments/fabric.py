@@ -1,0 +1,180 @@
+"""Network A (rip?) and network B (wrinkled?) with a global max or a global average head (cached).
+
+A small stand-in for the thread's design (VGG-16's conv part -> a new conv to 2 x 7 x 7 -> global
+pooling -> softmax(2)): three 3x3 conv + 2x2 max-pool blocks take a 56x56 fabric image
+(:func:`pooldemo.fabric.fabric_dataset`) down to 7x7, a 1x1 conv makes one 7x7 evidence map per
+class, a global max or global average pool turns each map into one number, and a softmax decides.
+Both heads are trained on both tasks for several seeds; the test accuracies and, for one seed, the
+learned 7x7 maps of a few test images are returned so that one can see *how* a head solved a task.
+
+Used in: "Max or average?".
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import time
+
+import numpy as np
+
+from .._checks import check_positive_int
+from ..data import cache_dir
+
+__all__ = ["TASKS", "HEADS", "build_fabric_net", "train_fabric", "fabric_experiment",
+           "accuracy_table"]
+
+_VERSION = 1
+TASKS = ("rip", "wrinkles")
+HEADS = ("global_max", "global_average")
+
+
+def build_fabric_net(head="global_max", size=56, filters=(8, 16, 16)):
+    """The small A/B network: conv blocks to 7x7, a 1x1 conv to 2 maps, a global pool, softmax.
+
+    Parameters
+    ----------
+    head : {"global_max", "global_average"}
+    size : int
+        Input side; must be divisible by 8 (three 2x2 pools).
+    filters : tuple of int
+        Channels of the three conv blocks.
+
+    Returns
+    -------
+    tf.keras.Model
+        Its layer ``"maps"`` outputs the two (size/8) x (size/8) class maps.
+    """
+    import tensorflow as tf
+
+    layers = tf.keras.layers
+    _check_head(head)
+    size = check_positive_int(size, "size")
+    if size % 8:
+        raise ValueError(f"size must be divisible by 8, got {size}")
+    inputs = tf.keras.Input((size, size, 1))
+    # fabric is grey (about 0.55, spread about 0.2): centre and scale it so training starts well
+    x = layers.Rescaling(1 / 0.2, offset=-0.55 / 0.2, name="standardise")(inputs)
+    for i, f in enumerate(filters):
+        x = layers.Conv2D(f, 3, padding="same", activation="relu", name=f"conv{i + 1}")(x)
+        x = layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
+    maps = layers.Conv2D(2, 1, name="maps")(x)
+    pool = layers.GlobalMaxPooling2D if head == "global_max" else layers.GlobalAveragePooling2D
+    outputs = layers.Softmax(name="softmax")(pool(name=head)(maps))
+    return tf.keras.Model(inputs, outputs, name=f"fabric_{head}")
+
+
+def train_fabric(task, head, seed=0, n_train=400, n_test=200, epochs=8, size=56, n_maps=4,
+                 filters=(8, 16, 16), cache=True):
+    """Train one network (task x head x seed) and return its test accuracy and example maps.
+
+    Returns
+    -------
+    dict
+        task, head, seed, test_accuracy, train_accuracy, train_seconds, and ``maps``: for the
+        first ``n_maps`` test images of each label, the learned evidence map (class-1 map minus
+        class-0 map, 7x7) with the label.
+    """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    _check_head(head)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    for name, value in (("n_train", n_train), ("n_test", n_test), ("epochs", epochs),
+                        ("size", size)):
+        check_positive_int(value, name)
+    filters = [check_positive_int(f, "filters") for f in filters]
+    settings = dict(task=task, head=head, seed=int(seed), n_train=n_train, n_test=n_test,
+                    epochs=epochs, size=size, n_maps=n_maps, filters=filters, version=_VERSION)
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    path = cache_dir() / "experiments" / f"fabric_{task}_{head}_{key}.json"
+    if cache and path.exists():
+        try:
+            return json.loads(path.read_text())
+        except ValueError:
+            pass
+    result = _train(settings)
+    if cache:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(result))
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return result
+
+
+def fabric_experiment(seeds=(0, 1, 2), **kwargs):
+    """:func:`train_fabric` for every task, head and seed; a list of result dicts."""
+    seeds = tuple(seeds)
+    if not seeds:
+        raise ValueError("seeds must not be empty")
+    return [train_fabric(task, head, seed=seed, **kwargs)
+            for task in TASKS for head in HEADS for seed in seeds]
+
+
+def accuracy_table(results):
+    """Mean, min and max test accuracy per (task, head) from :func:`fabric_experiment` results.
+
+    Examples
+    --------
+    >>> rows = accuracy_table([dict(task="rip", head="global_max", test_accuracy=a)
+    ...                        for a in (0.9, 1.0)])
+    >>> rows[0]["mean"], rows[0]["min"], rows[0]["max"], rows[0]["n"]
+    (0.95, 0.9, 1.0, 2)
+    """
+    groups = {}
+    for r in results:
+        groups.setdefault((r["task"], r["head"]), []).append(r["test_accuracy"])
+    return [dict(task=t, head=h, mean=round(float(np.mean(a)), 10), min=float(min(a)),
+                 max=float(max(a)), n=len(a)) for (t, h), a in groups.items()]
+
+
+def _check_head(head):
+    if head not in HEADS:
+        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+
+
+@functools.lru_cache(maxsize=8)
+def _dataset(task, n, size, seed):
+    """The same images for every head and network seed (generated once per process)."""
+    from ..fabric import fabric_dataset
+
+    x, y = fabric_dataset(task, n, size=size, seed=seed)
+    x.flags.writeable = False
+    return x, y
+
+
+def _train(settings):
+    import tensorflow as tf
+
+    n_train, n_test = settings["n_train"], settings["n_test"]
+    # training and test sets from different generator seeds, fixed across network seeds
+    x_train, y_train = _dataset(settings["task"], n_train, settings["size"], 1000)
+    x_test, y_test = _dataset(settings["task"], n_test, settings["size"], 2000)
+    tf.keras.utils.set_random_seed(settings["seed"])
+    tf.config.experimental.enable_op_determinism()
+    model = build_fabric_net(settings["head"], size=settings["size"],
+                             filters=settings["filters"])
+    model.compile(optimizer=tf.keras.optimizers.Adam(3e-3),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    start = time.perf_counter()
+    fit = model.fit(x_train, y_train, epochs=settings["epochs"], batch_size=32, verbose=0)
+    seconds = time.perf_counter() - start
+    probs = model(x_test, training=False).numpy()
+    accuracy = float(np.mean(probs.argmax(axis=1) == y_test))
+    maps_model = tf.keras.Model(model.input, model.get_layer("maps").output)
+    examples = []
+    for label in (0, 1):
+        index = np.flatnonzero(y_test == label)[:settings["n_maps"]]
+        if index.size:
+            m = maps_model(x_test[index], training=False).numpy()
+            for i, mm in zip(index, m):
+                examples.append(dict(index=int(i), label=label,
+                                     evidence=(mm[..., 1] - mm[..., 0]).round(5).tolist()))
+    return dict(task=settings["task"], head=settings["head"], seed=settings["seed"],
+                test_accuracy=accuracy, train_accuracy=float(fit.history["accuracy"][-1]),
+                train_seconds=seconds, maps=examples, settings=settings)

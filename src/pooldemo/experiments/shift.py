@@ -1,0 +1,223 @@
+"""How much do a conv layer's outputs change when a real digit moves by 0-8 pixels? (cached)
+
+One seeded, randomly initialised ``Conv2D(16, 3, activation="relu")`` layer looks at MNIST test
+digits moved right by ``s`` pixels. For each read-out we measure the relative change
+``||f(x) - f(shift(x, s))|| / ||f(x)||`` (:func:`pooldemo.shift.relative_change`), averaged over
+the digits:
+
+- ``"conv"``: the 26x26x16 feature maps themselves (no pooling);
+- ``"max_pool"``: 2x2 max pooling, stride 2, after the conv layer;
+- ``"blur_pool"``: Zhang's (2019) anti-aliased version: 2x2 max with stride 1, then a 3x3
+  binomial blur, then keep every second cell;
+- ``"strided_conv"``: the same kernels applied with stride 2 (the conv maps subsampled 2:1);
+- ``"global_max"`` and ``"global_average"``: one number per channel for the whole map.
+
+Invariance asks ``f(shift(x)) == f(x)``. The stride-2 read-outs are also tested for
+*equivariance* -- does shifting the input by ``s`` shift the output by ``s / 2``? -- which is only
+possible for even ``s``; for odd ``s`` the error is measured against the better of the two
+neighbouring whole-cell shifts (:func:`equivariance_error`).
+
+A random layer is used on purpose: nothing has been learnt, so whatever stability appears comes
+from the architecture (pooling, stride, blur), not from training.
+
+Used in: "Local jitter or global invariance?".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import numpy as np
+
+from .._checks import check_positive_int
+from ..data import cache_dir, load_mnist
+from ..pooling import global_pool, pool2d
+
+__all__ = ["READOUTS", "STRIDED", "blur_pool", "readouts", "equivariance_error",
+           "shift_experiment"]
+
+_VERSION = 1
+READOUTS = ("conv", "max_pool", "blur_pool", "strided_conv", "global_max", "global_average")
+STRIDED = ("max_pool", "blur_pool", "strided_conv")
+_BINOMIAL = np.array([1.0, 2.0, 1.0]) / 4.0
+
+
+def blur_pool(x, strides=2):
+    """Zhang's MaxBlurPool: 2x2 max (stride 1), 3x3 binomial blur, keep every ``strides``-th cell.
+
+    Parameters
+    ----------
+    x : array, (H, W), (H, W, C) or (N, H, W, C)
+        Feature maps, channels last.
+    strides : int
+        Subsampling step after the blur.
+
+    Returns
+    -------
+    ndarray
+        Same number of axes as ``x``: the ``H - 1`` max-pooled cells, blurred where the whole 3x3
+        blur fits (``H - 3`` cells), then subsampled.
+
+    Examples
+    --------
+    >>> blur_pool(np.eye(6), strides=2)
+    array([[0.875 , 0.3125],
+           [0.3125, 0.875 ]])
+    """
+    strides = check_positive_int(strides, "strides")
+    x = np.asarray(x, dtype=float)
+    if x.ndim not in (2, 3, 4):
+        raise ValueError(f"x must have 2, 3 or 4 axes (H, W[, C]), got shape {x.shape}")
+    hw = (0, 1) if x.ndim in (2, 3) else (1, 2)
+    if min(x.shape[hw[0]], x.shape[hw[1]]) < 4:
+        raise ValueError(f"x must be at least 4x4 to max-pool and blur, got shape {x.shape}")
+    m = pool2d(x, pool_size=2, strides=1)
+    for axis in hw:  # separable [1, 2, 1] / 4 blur over whole windows only (no padding)
+        n = m.shape[axis] - 2
+        m = sum(w * np.take(m, range(i, i + n), axis=axis) for i, w in enumerate(_BINOMIAL))
+    index = [slice(None)] * m.ndim
+    for axis in hw:
+        index[axis] = slice(None, None, strides)
+    return m[tuple(index)]
+
+
+def readouts(features, conv_stride2):
+    """All read-outs of :data:`READOUTS` for conv features ``(N, H, W, C)``.
+
+    ``conv_stride2`` is the same layer applied with stride 2 (given, because it needs TensorFlow).
+    Returns a dict name -> array with the batch axis first.
+    """
+    features = np.asarray(features, dtype=float)
+    return {
+        "conv": features,
+        "max_pool": pool2d(features, pool_size=2),
+        "blur_pool": blur_pool(features),
+        "strided_conv": np.asarray(conv_stride2, dtype=float),
+        "global_max": global_pool(features, "max"),
+        "global_average": global_pool(features, "average"),
+    }
+
+
+def equivariance_error(reference, shifted, s):
+    """Relative error of ``shifted`` against ``reference`` moved right by ``s / 2`` cells.
+
+    For odd ``s`` there is no whole-cell shift, so the smaller error of ``floor(s/2)`` and
+    ``ceil(s/2)`` is reported. Arrays are ``(H, W, C)``; the comparison ignores the first
+    ``ceil(s/2)`` columns (they enter from outside the map).
+
+    Examples
+    --------
+    >>> a = np.zeros((1, 6, 1)); a[0, 1] = 1.0
+    >>> b = np.zeros((1, 6, 1)); b[0, 2] = 1.0
+    >>> float(equivariance_error(a, b, 2))
+    0.0
+    """
+    reference, shifted = np.asarray(reference, float), np.asarray(shifted, float)
+    if reference.shape != shifted.shape or reference.ndim != 3:
+        raise ValueError(f"reference and shifted must be equal (H, W, C) arrays, got "
+                         f"{reference.shape} and {shifted.shape}")
+    if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+        raise ValueError(f"s must be a non-negative integer, got {s!r}")
+    skip = -(-s // 2)
+    width = reference.shape[1]
+    if skip >= width:
+        raise ValueError(f"s={s} moves everything out of a map {width} cells wide")
+    errors = []
+    for cells in sorted({s // 2, skip}):
+        moved = reference[:, skip - cells:width - cells]
+        target = shifted[:, skip:]
+        norm = np.linalg.norm(moved)
+        errors.append(np.linalg.norm(moved - target) / norm if norm > 0 else 0.0)
+    return min(errors)
+
+
+def shift_experiment(n_digits=100, max_shift=8, filters=16, seed=0, cache=True):
+    """Relative change of every read-out for shifts 0..``max_shift`` (cached JSON).
+
+    Parameters
+    ----------
+    n_digits : int
+        First test digits of the offline MNIST split to average over.
+    max_shift : int
+        Largest shift to the right, in pixels.
+    filters : int
+        Channels of the random conv layer.
+    seed : int
+        Seeds the layer's initial weights.
+    cache : bool
+        Read and write the JSON cache.
+
+    Returns
+    -------
+    dict
+        ``shifts`` (list), ``invariance`` {readout: mean relative change per shift},
+        ``invariance_std`` (same shape, spread over digits), ``equivariance`` {strided readout:
+        mean equivariance error per shift} and ``settings``.
+    """
+    n_digits = check_positive_int(n_digits, "n_digits")
+    max_shift = check_positive_int(max_shift, "max_shift")
+    filters = check_positive_int(filters, "filters")
+    if max_shift > 12:
+        raise ValueError(f"max_shift must be at most 12 pixels for 28x28 digits, got {max_shift}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    settings = dict(n_digits=n_digits, max_shift=max_shift, filters=filters, seed=int(seed),
+                    version=_VERSION)
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    path = cache_dir() / "experiments" / f"shift_{key}.json"
+    if cache and path.exists():
+        try:
+            return json.loads(path.read_text())
+        except ValueError:
+            pass
+    result = _run(settings)
+    if cache:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(result, indent=1))
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return result
+
+
+def _run(settings):
+    import tensorflow as tf
+
+    from ..shift import relative_change, shift_image
+
+    data = load_mnist("offline")
+    x = data.x_test[:settings["n_digits"]].astype("float32")[..., None]
+    if x.max() > 1.0:
+        x = x / 255.0
+    tf.keras.utils.set_random_seed(settings["seed"])
+    tf.config.experimental.enable_op_determinism()
+    conv = tf.keras.layers.Conv2D(settings["filters"], 3, activation="relu")
+    conv.build((None, 28, 28, 1))
+    kernel, bias = (w.numpy() for w in conv.weights)
+
+    def apply(images):
+        images = tf.constant(images)
+        full = tf.nn.relu(tf.nn.conv2d(images, kernel, 1, "VALID") + bias).numpy()
+        strided = tf.nn.relu(tf.nn.conv2d(images, kernel, 2, "VALID") + bias).numpy()
+        return readouts(full, strided)
+
+    base = apply(x)
+    shifts = list(range(settings["max_shift"] + 1))
+    inv = {name: [] for name in READOUTS}
+    inv_std = {name: [] for name in READOUTS}
+    equi = {name: [] for name in STRIDED}
+    for s in shifts:
+        moved = apply(shift_image(x, s, 0))
+        for name in READOUTS:
+            change = [relative_change(a, b) for a, b in zip(base[name], moved[name])]
+            inv[name].append(float(np.mean(change)))
+            inv_std[name].append(float(np.std(change)))
+        for name in STRIDED:
+            errors = [equivariance_error(a, b, s) for a, b in zip(base[name], moved[name])]
+            equi[name].append(float(np.mean(errors)))
+    return dict(shifts=shifts, invariance=inv, invariance_std=inv_std, equivariance=equi,
+                settings=settings)
