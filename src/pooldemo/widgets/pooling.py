@@ -45,6 +45,7 @@ class PoolingExplorer(Explorer):
     """
 
     freeze_layout = True
+    static_dpi = 80  # values printed in cells stay legible in the no-kernel view
 
     def __init__(self, x="example", pool_size=2, strides=None, padding="valid", reduce="max"):
         self.x = _feature_map(x)

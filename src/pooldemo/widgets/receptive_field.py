@@ -59,6 +59,7 @@ class ReceptiveFieldExplorer(Explorer):
     """
 
     freeze_layout = True
+    static_dpi = 80  # values printed in cells stay legible in the no-kernel view
 
     def __init__(self, layers="chollet_pooled", image=None):
         self.model = None
@@ -179,7 +180,7 @@ class ReceptiveFieldExplorer(Explorer):
             cr, cc = oh // 2, ow // 2
             note = (f" Heat map: effective receptive field of the centre unit ({cr}, {cc}) of a "
                     f"randomly initialised network, mean |gradient| over 16 noise images (Luo et "
-                    f"al. 2016): it fades well inside the box.")
+                    f"al. 2016).")
             if (row, col) != (cr, cc):
                 note += " <i>It is drawn for the centre unit, not the one selected.</i>"
         else:
