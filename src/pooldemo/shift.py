@@ -16,7 +16,11 @@ import numpy as np
 
 from ._checks import as_feature_map
 
-__all__ = ["shift_image", "relative_change", "shift_curve"]
+__all__ = ["shift_image", "relative_change", "shift_curve", "shift_features", "invariance_curves",
+           "FEATURES"]
+
+#: the representations compared by :func:`invariance_curves`, from local to global
+FEATURES = ("conv", "max_pool", "global_max", "global_average")
 
 
 def _check_int(value, name):
@@ -121,3 +125,81 @@ def shift_curve(fn, x, shifts, axis="x"):
     ref = fn(x)
     return np.array([relative_change(ref, fn(shift_image(x, s, 0) if axis == "x"
                                              else shift_image(x, 0, s))) for s in shifts])
+
+
+def _features(x, kernel, pool_size):
+    from .edges import conv2d
+    from .pooling import global_pool, pool2d
+
+    conv = np.maximum(conv2d(x, kernel), 0)
+    return {"conv": conv, "max_pool": pool2d(conv, pool_size, reduce="max"),
+            "global_max": np.asarray(global_pool(conv, "max")),
+            "global_average": np.asarray(global_pool(conv, "average"))}
+
+
+def _check_image(x):
+    x = as_feature_map(x, "x", ndims=(2,))
+    if min(x.shape) < 4:
+        raise ValueError(f"x must be at least 4x4, got shape {x.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError("x must hold finite numbers, got NaN or inf")
+    return x.astype(float)
+
+
+def shift_features(x, dx=0, dy=0, kernel="vertical", pool_size=2):
+    """An image shifted by (dx, dy) and what a conv layer, max pooling and global pooling make of it.
+
+    The conv layer is one 3x3 filter (a name of ``pooldemo.edges.EDGE_FILTERS`` or a kernel),
+    valid padding, then ReLU.
+
+    Returns
+    -------
+    dict
+        ``shifted`` (the input after :func:`shift_image`), ``conv`` (its ReLU feature map),
+        ``max_pool`` (that map max-pooled ``pool_size x pool_size``), ``global_max`` and
+        ``global_average`` (0-d arrays: the feature map pooled to one number).
+
+    Examples
+    --------
+    >>> x = np.zeros((8, 8)); x[2:6, 4:] = 1.0
+    >>> f, g = shift_features(x), shift_features(x, dx=-1)
+    >>> f["conv"].shape, f["max_pool"].shape, float(f["global_max"]) == float(g["global_max"])
+    ((6, 6), (3, 3), True)
+    """
+    x = _check_image(x)
+    shifted = shift_image(x, dx, dy)
+    return {"shifted": shifted, **_features(shifted, kernel, pool_size)}
+
+
+def invariance_curves(x, shifts, dy=0, kernel="vertical", pool_size=2):
+    """Relative change of each representation when ``x`` is shifted by (s, dy), s in ``shifts``.
+
+    Compared with the unshifted image: 0 means the representation did not move at all.
+
+    Returns
+    -------
+    dict
+        One array per name of :data:`FEATURES` ("conv", "max_pool", "global_max",
+        "global_average"), one value per shift.
+
+    Examples
+    --------
+    >>> x = np.zeros((12, 12)); x[3:9, 5:] = 1.0
+    >>> c = invariance_curves(x, [-1, 0, 1])
+    >>> float(c["conv"][1]), bool(c["conv"][2] > 0.5), c["global_max"].tolist()
+    (0.0, True, [0.0, 0.0, 0.0])
+    """
+    x = _check_image(x)
+    shifts = [_check_int(s, "shifts") for s in np.atleast_1d(np.asarray(shifts, dtype=object))]
+    if not shifts:
+        raise ValueError("shifts must not be empty")
+    ref = _features(x, kernel, pool_size)
+    if not ref["conv"].any():
+        raise ValueError("the feature map of x is all zero (no edge for this filter): the "
+                         "relative change is undefined")
+    out = {name: [] for name in FEATURES}
+    for s in shifts:
+        moved = _features(shift_image(x, s, dy), kernel, pool_size)
+        for name in FEATURES:
+            out[name].append(relative_change(ref[name], moved[name]))
+    return {name: np.array(v) for name, v in out.items()}

@@ -1,0 +1,151 @@
+"""ShiftExplorer: shift a digit and watch conv features, 2x2 max pooling and global pooling.
+
+Controls: ``dx`` and ``dy`` (whole pixels). Panels: the shifted input, its ReLU feature map from one
+fixed 3x3 edge filter, that map max-pooled 2x2, and the relative change ``||a - b|| / ||a||`` of
+each representation against shift dx (at the current dy), with the current shift marked. Conv
+features move with the input (large change), 2x2 max pooling absorbs only part of a small shift
+(local invariance), global pooling does not change until the digit leaves the frame (global
+invariance). Used in: the invariance chapter, the explorers gallery.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import shift
+from .._checks import as_feature_map
+from ._base import Explorer
+
+__all__ = ["ShiftExplorer"]
+
+_STATIC_DX = range(-4, 5)
+#: which MNIST test "7" is the default image (index 0 has a crossbar)
+DEFAULT_INDEX = 4
+_STATIC_DY = (-2, 0, 2)
+
+
+class ShiftExplorer(Explorer):
+    """Local (2x2 max pooling) vs global (global pooling) invariance to small shifts.
+
+    Parameters
+    ----------
+    image : array_like (H, W) or (H, W, 1), optional
+        Default: ``pooldemo.digit(7, index=4)``, an MNIST test "7" (a plain stroke). At least 8x8, finite, with some
+        response to ``filter``.
+    dx, dy : int
+        Initial shift, within ``max_shift``.
+    filter : str or array_like (3, 3)
+        The conv layer's filter: a name of ``pooldemo.edges.EDGE_FILTERS`` or a 3x3 kernel.
+    max_shift : int
+        Range of the sliders, -max_shift..max_shift (1 to 8, at most a third of the image size).
+    """
+
+    static_dpi = 60
+
+    def __init__(self, image=None, dx=0, dy=0, filter="vertical", max_shift=6):
+        from ..edges import EDGE_FILTERS
+
+        if image is None:
+            from ..data import digit
+
+            image = digit(7, index=DEFAULT_INDEX)
+        x = as_feature_map(image, "image", ndims=(2, 3))
+        if x.ndim == 3:
+            if x.shape[-1] != 1:
+                raise ValueError(f"image must be (H, W) or (H, W, 1), got shape {x.shape}")
+            x = x[..., 0]
+        if min(x.shape) < 8:
+            raise ValueError(f"image must be at least 8x8, got shape {x.shape}")
+        if not np.isfinite(x).all():
+            raise ValueError("image must hold finite numbers, got NaN or inf")
+        if isinstance(filter, str):
+            if filter not in EDGE_FILTERS:
+                raise ValueError(f"filter must be one of {tuple(EDGE_FILTERS)} or a 3x3 kernel, "
+                                 f"got {filter!r}")
+        else:
+            k = as_feature_map(filter, "filter", ndims=(2,))
+            if k.shape != (3, 3) or not np.isfinite(k).all():
+                raise ValueError(f"filter must be a finite 3x3 kernel, got shape {k.shape}")
+            filter = k.astype(float)
+        for name, value in (("max_shift", max_shift), ("dx", dx), ("dy", dy)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+                raise TypeError(f"{name} must be an integer, got {value!r}")
+        limit = min(8, min(x.shape) // 3)
+        if not 1 <= max_shift <= limit:
+            raise ValueError(f"max_shift must be from 1 to {limit} for an image of shape "
+                             f"{x.shape}, got {max_shift}")
+        for name, value in (("dx", dx), ("dy", dy)):
+            if abs(value) > max_shift:
+                raise ValueError(f"{name} must be within ±max_shift={max_shift}, got {value}")
+        self.x = x.astype(float)
+        self.filter = filter
+        self.max_shift = int(max_shift)
+        self.shifts = list(range(-self.max_shift, self.max_shift + 1))
+        self._curves = {}
+        self.curves(0)  # raises if the feature map is all zero
+        self._init = {"dx": int(dx), "dy": int(dy)}
+        super().__init__()
+
+    def _build(self):
+        from .. import plot
+
+        w = self._widgets
+        r = self.max_shift
+        self.add_control("dx", w.IntSlider(self._init["dx"], min=-r, max=r, description="dx"),
+                         play=True)
+        self.add_control("dy", w.IntSlider(self._init["dy"], min=-r, max=r, description="dy"))
+        first = self.features(0, 0)
+        self._ymax = max(1.6, 1.1 * max(float(v.max()) for v in self.curves(0).values()))
+        self.figure, self.artists = plot.shift_panels(first, self.shifts, self.curves(0), 0,
+                                                      ymax=self._ymax)
+        a = self.artists
+        c = a["curves"]
+        self.dynamic(a["input"], a["conv"], a["pooled"], *a["titles"], *c["lines"].values(),
+                     c["marker"], *c["dots"].values())
+
+    def static_values(self, name):
+        values = _STATIC_DX if name == "dx" else _STATIC_DY
+        return [v for v in values if abs(v) <= self.max_shift]
+
+    # --- the package calls -------------------------------------------------------------------
+
+    def features(self, dx, dy):
+        """:func:`pooldemo.shift.shift_features` of the image for this shift."""
+        return shift.shift_features(self.x, dx, dy, kernel=self.filter)
+
+    def curves(self, dy):
+        """:func:`pooldemo.shift.invariance_curves` over all dx for this dy (cached)."""
+        if dy not in self._curves:
+            self._curves[dy] = shift.invariance_curves(self.x, self.shifts, dy=dy,
+                                                       kernel=self.filter)
+        return self._curves[dy]
+
+    def _draw(self, dx, dy):
+        from .. import plot
+
+        self.current = self.features(dx, dy)
+        curves = self.curves(dy)
+        top = max(float(v.max()) for v in curves.values())
+        if top > self._ymax:
+            self._ymax = 1.1 * top
+            ax = self.artists["curves"]["ax"]
+            ax.set_ylim(-0.03 * self._ymax, self._ymax)
+            self.request_relayout()
+        plot.set_shift_panels(self.artists, self.current, self.shifts, curves, dx, dy=dy)
+        i = self.shifts.index(dx)
+        change = {name: float(v[i]) for name, v in curves.items()}
+        return (f"Shift ({dx:+d}, {dy:+d}) pixels. Relative change against the unshifted image: "
+                f"conv features <b>{change['conv']:.0%}</b>, 2x2 max-pooled "
+                f"<b>{change['max_pool']:.0%}</b>, global max <b>{change['global_max']:.0%}</b>, "
+                f"global average <b>{change['global_average']:.0%}</b>. Global max now "
+                f"{float(self.current['global_max']):.3f}, global average "
+                f"{float(self.current['global_average']):.4f}.")
+
+    def alt_text(self):
+        v = self.state()
+        return (f"An image shifted by {v['dx']} pixels right and {v['dy']} down, its edge "
+                f"feature map, the 2x2 max-pooled map, and a plot of how much each representation "
+                f"changes against the shift: conv features most, max-pooled less, global pooling "
+                f"not at all while the digit stays in frame.")
