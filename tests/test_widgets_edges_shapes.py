@@ -51,7 +51,8 @@ def test_edge_explorer_every_control_value(edge_explorer):
     before = e.png()
     for f in e.filter.options:
         for k in range(e.pool_size.min, e.pool_size.max + 1):
-            e.filter.value, e.pool_size.value = f, k
+            with e.hold():
+                e.filter.value, e.pool_size.value = f, k
             assert e.last_error is None, (f, k, e.last_error)
             _edge_state_drawn_correctly(e)
     assert e.png() != before
@@ -125,7 +126,8 @@ def test_shape_explorer_every_combination(shape_explorer, tf):
     for blocks in range(e.blocks.min, e.blocks.max + 1):
         for down in [o[1] for o in e.downsample.options]:
             for head in [o[1] for o in e.head.options]:
-                e.blocks.value, e.downsample.value, e.head.value = blocks, down, head
+                with e.hold():
+                    e.blocks.value, e.downsample.value, e.head.value = blocks, down, head
                 assert e.last_error is None, (blocks, down, head, e.last_error)
                 if e.rows is None:
                     impossible.append((blocks, down))
