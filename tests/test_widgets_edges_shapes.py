@@ -186,3 +186,15 @@ def test_shape_explorer_html_face(shape_explorer):
 def test_shape_explorer_bad_input(kwargs, exc, words):
     with pytest.raises(exc, match=words):
         pooldemo.ShapeExplorer(**kwargs)
+
+
+def test_edge_explorer_blank_and_uint8_images():
+    blank = pooldemo.EdgePoolingExplorer(np.zeros((10, 10)))
+    assert blank.last_error is None
+    assert "no vertical edge" in blank.readout.value
+    assert not any(box.get_visible() for box in blank.artists["boxes"])
+    x = (pooldemo.digit(3) * 255).astype(np.uint8)
+    e = pooldemo.EdgePoolingExplorer(x, pool_size=7)
+    assert e.last_error is None
+    _edge_state_drawn_correctly(e)
+    assert e.artists["edges"].get_clim() == (0.0, 4 * 255.0)
