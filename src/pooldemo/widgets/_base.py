@@ -16,7 +16,13 @@ An explorer is one object with two faces:
 Speed: artists that change with a control are registered with :meth:`Explorer.dynamic` and drawn
 *animated*; an update restores the saved background and redraws only those (blitting), then
 encodes a PNG with fast compression. A subclass calls :meth:`Explorer.relayout` when a change
-moves axes limits or layout, which costs a full draw.
+moves axes limits or layout, which costs a full draw (``freeze_layout = True`` keeps the axes
+where the first draw put them, so later full draws skip the layout engine). ``with ex.hold():``
+changes several controls with a single redraw.
+
+The HTML face renders every combination of static values that :meth:`Explorer.valid_state`
+accepts (at most ``max_static_states``); when the reader picks a combination that was not
+rendered, the page shows the nearest one that was, keeping the control just moved.
 
 A subclass implements ``_build()`` (make controls via :meth:`add_control`, the figure and its
 artists) and ``_draw(**values)`` (update artists from the package's pure functions; return the
