@@ -404,6 +404,15 @@ def test_html_face_in_chromium(tmp_path, pooling_page):
             assert page.locator("[data-pd-value='0']").inner_text() == "3"
             page.locator("select[data-pd-control='3']").select_option("1")  # average
             assert "average =" in page.locator(".pd-readout").inner_text()
+            # play steps through this setting's windows and wraps after the last
+            page.locator("input[data-pd-control='0']").fill("0")  # pool size 2: 3x3 windows
+            position.fill("8")
+            page.locator("button[data-pd-play='4']").click()
+            page.wait_for_function(
+                "document.querySelector('[data-pd-value=\"4\"]').textContent === '0'",
+                timeout=5000)
+            page.locator("button[data-pd-play='4']").click()
+            assert "Window 1 of 9" in page.locator(".pd-readout").inner_text()
         finally:
             browser.close()
     assert errors == []

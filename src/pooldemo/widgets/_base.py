@@ -87,15 +87,16 @@ _SCRIPT = """
     el.addEventListener('change', function () { show(i); });
   });
   Array.prototype.forEach.call(root.querySelectorAll('button[data-pd-play]'), function (b) {
-    var timer = null, el = inputs[parseInt(b.getAttribute('data-pd-play'), 10)];
+    var timer = null, i = parseInt(b.getAttribute('data-pd-play'), 10), el = inputs[i];
     b.addEventListener('click', function () {
       if (timer) { clearInterval(timer); timer = null; b.textContent = '\\u25B6 play'; return; }
       b.textContent = '\\u25A0 stop';
       timer = setInterval(function () {
-        var v = parseInt(el.value, 10) + 1;
-        el.value = v > parseInt(el.max, 10) ? 0 : v;
-        show(-1);
-        if (parseInt(el.value, 10) !== v % (parseInt(el.max, 10) + 1)) el.value = 0, show(-1);
+        // the next value of this control with the others as they are; after the last, 0
+        var idx = current();
+        idx[i] += 1;
+        el.value = idx[i] > parseInt(el.max, 10) || !(key(idx) in data.states) ? 0 : idx[i];
+        show(i);
       }, 600);
     });
   });
