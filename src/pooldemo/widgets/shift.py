@@ -38,13 +38,14 @@ class ShiftExplorer(Explorer):
         Initial shift, within ``max_shift``.
     filter : str or array_like (3, 3)
         The conv layer's filter: a name of ``pooldemo.edges.EDGE_FILTERS`` or a 3x3 kernel.
-    max_shift : int
-        Range of the sliders, -max_shift..max_shift (1 to 8, at most a third of the image size).
+    max_shift : int, optional
+        Range of the sliders, -max_shift..max_shift (1 to 8, at most a third of the image size;
+        default 6 or that third if smaller).
     """
 
     static_dpi = 60
 
-    def __init__(self, image=None, dx=0, dy=0, filter="vertical", max_shift=6):
+    def __init__(self, image=None, dx=0, dy=0, filter="vertical", max_shift=None):
         from ..edges import EDGE_FILTERS
 
         if image is None:
@@ -69,10 +70,12 @@ class ShiftExplorer(Explorer):
             if k.shape != (3, 3) or not np.isfinite(k).all():
                 raise ValueError(f"filter must be a finite 3x3 kernel, got shape {k.shape}")
             filter = k.astype(float)
+        limit = min(8, min(x.shape) // 3)
+        if max_shift is None:
+            max_shift = min(6, limit)
         for name, value in (("max_shift", max_shift), ("dx", dx), ("dy", dy)):
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
                 raise TypeError(f"{name} must be an integer, got {value!r}")
-        limit = min(8, min(x.shape) // 3)
         if not 1 <= max_shift <= limit:
             raise ValueError(f"max_shift must be from 1 to {limit} for an image of shape "
                              f"{x.shape}, got {max_shift}")
