@@ -252,3 +252,55 @@ def test_shift_curve_local_vs_global():
 def test_shift_curve_bad_input(args, kwargs, exc, word):
     with pytest.raises(exc, match=word):
         shift_curve(*args, **kwargs)
+
+
+# --- shift_features and invariance_curves -----------------------------------------------------------
+
+def test_shift_features_match_the_package_pipeline():
+    from pooldemo.edges import conv2d
+    from pooldemo.shift import shift_features
+
+    x = np.random.default_rng(3).random((10, 12))
+    f = shift_features(x, dx=2, dy=-1, kernel="horizontal")
+    np.testing.assert_array_equal(f["shifted"], shift_image(x, 2, -1))
+    conv = np.maximum(conv2d(shift_image(x, 2, -1), "horizontal"), 0)
+    np.testing.assert_allclose(f["conv"], conv)
+    np.testing.assert_allclose(f["max_pool"], pooldemo_pool(conv))
+    assert float(f["global_max"]) == pytest.approx(conv.max())
+    assert float(f["global_average"]) == pytest.approx(conv.mean())
+
+
+def pooldemo_pool(m):
+    from pooldemo import pool2d
+
+    return pool2d(m, 2)
+
+
+def test_invariance_curves_equal_relative_change_by_hand():
+    from pooldemo.shift import FEATURES, invariance_curves, shift_features
+
+    x = np.zeros((16, 16))
+    x[5:11, 6:9] = 1.0
+    c = invariance_curves(x, [-2, 0, 3], dy=1)
+    assert set(c) == set(FEATURES)
+    ref = shift_features(x)
+    for k, s in enumerate([-2, 0, 3]):
+        moved = shift_features(x, s, 1)
+        for name in FEATURES:
+            assert c[name][k] == pytest.approx(relative_change(ref[name], moved[name]))
+    assert (c["global_max"] == 0).all()               # nothing fell off: global max unchanged
+    assert (c["conv"] > 0.3).all()                    # dy=1 alone already moves the conv map
+
+
+@pytest.mark.parametrize("kwargs, exc, word", [
+    (dict(x=np.ones((12, 12)), shifts=[1]), ValueError, "all zero"),
+    (dict(x=np.eye(3), shifts=[1]), ValueError, "4x4"),
+    (dict(x=np.full((6, 6), np.nan), shifts=[1]), ValueError, "NaN"),
+    (dict(x=np.eye(6), shifts=[]), ValueError, "shifts"),
+    (dict(x=np.eye(6), shifts=[0.5]), TypeError, "shifts"),
+])
+def test_invariance_curves_bad_input(kwargs, exc, word):
+    from pooldemo.shift import invariance_curves
+
+    with pytest.raises(exc, match=word):
+        invariance_curves(**kwargs)
