@@ -177,6 +177,7 @@ def test_pooling_digit_and_user_map():
     (dict(strides=0), ValueError, "strides"),
     (dict(padding="full"), ValueError, "full"),
     (dict(reduce="sum"), ValueError, "sum"),
+    (dict(reduce=np.array([1, 2])), ValueError, "array([1, 2])"),
     (dict(x="cat"), ValueError, "cat"),
     (dict(x=[["a", "b"], ["c", "d"]]), TypeError, "dtype"),
 ])

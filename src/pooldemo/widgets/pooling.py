@@ -286,6 +286,6 @@ def _in_range(value, name, lo, hi):
 
 
 def _reduction(reduce):
-    if reduce not in pooling.REDUCTIONS:
+    if not isinstance(reduce, str) or reduce not in pooling.REDUCTIONS:
         raise ValueError(f"reduce must be one of {pooling.REDUCTIONS}, got {reduce!r}")
     return reduce
