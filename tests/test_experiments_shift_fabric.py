@@ -184,3 +184,48 @@ def test_accuracy_table_groups_by_task_and_head():
     assert rows[("rip", "global_max")]["mean"] == pytest.approx(0.9)
     assert rows[("rip", "global_max")]["min"] == 0.8
     assert rows[("wrinkles", "global_average")]["n"] == 1
+
+
+# --- the edges probe (edges-and-pooling chapter) -------------------------------------------------
+
+def test_batch_edge_maps_equal_edge_maps_per_image():
+    from pooldemo import edges
+    from pooldemo.experiments import edges as ee
+    x = pooldemo.load_mnist().x_test[:3]
+    batch = ee.batch_edge_maps(x)
+    assert batch.shape == (3, 28, 28, len(edges.EDGE_FILTERS))
+    for n in range(3):
+        for f, name in enumerate(edges.EDGE_FILTERS):
+            np.testing.assert_allclose(batch[n, ..., f],
+                                       edges.edge_maps(x[n], padding="same")[name], atol=1e-5)
+    with pytest.raises(ValueError, match="filters"):
+        ee.batch_edge_maps(x, ["sideways"])
+    with pytest.raises(ValueError, match="images"):
+        ee.batch_edge_maps(x[0])
+
+
+def test_pooled_features_and_nearest_mean():
+    from pooldemo.experiments import edges as ee
+    x = pooldemo.load_mnist().x_test[:4]
+    assert ee.pooled_features(x, 14).shape == (4, 16)
+    assert ee.pooled_features(x, 14, edges=False).shape == (4, 4)
+    np.testing.assert_allclose(ee.pooled_features(x, 2, edges=False),
+                               pooldemo.pool2d(x[..., None], 2).reshape(4, -1))
+    # two well separated clusters are classified perfectly; swapped labels give 0
+    a = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0]])
+    y = np.array([0, 0, 1, 1])
+    assert ee.nearest_mean_accuracy(a, y, a, y) == 1.0
+    assert ee.nearest_mean_accuracy(a, y, a, 1 - y) == 0.0
+
+
+def test_pooling_probe_edges_beat_pixels_when_pooled_hard(tmp_path, monkeypatch):
+    from pooldemo.experiments import edges as ee
+    monkeypatch.setenv("POOLDEMO_CACHE", str(tmp_path))
+    r = ee.pooling_probe(pool_sizes=(1, 14), n_train=1000, n_test=300)
+    assert r["map_side"] == [28, 2]
+    assert r["features_edges"] == [3136, 16] and r["features_image"] == [784, 4]
+    assert r["edges"][1] > r["image"][1] + 0.2      # 2x2 edge maps keep far more than 2x2 pixels
+    assert r["image"][0] > 0.6                       # the probe itself works on raw pixels
+    assert ee.pooling_probe(pool_sizes=(1, 14), n_train=1000, n_test=300) == r   # cached
+    with pytest.raises(ValueError, match="pool_sizes"):
+        ee.pooling_probe(pool_sizes=(29,))

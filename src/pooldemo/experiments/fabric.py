@@ -31,7 +31,7 @@ TASKS = ("rip", "wrinkles")
 HEADS = ("global_max", "global_average")
 
 
-def build_fabric_net(head="global_max", size=56, filters=(8, 16, 16)):
+def build_fabric_net(head="global_max", size=56, filters=(8, 8, 16)):
     """The small A/B network: conv blocks to 7x7, a 1x1 conv to 2 maps, a global pool, softmax.
 
     Parameters
@@ -66,8 +66,8 @@ def build_fabric_net(head="global_max", size=56, filters=(8, 16, 16)):
     return tf.keras.Model(inputs, outputs, name=f"fabric_{head}")
 
 
-def train_fabric(task, head, seed=0, n_train=400, n_test=200, epochs=8, size=56, n_maps=4,
-                 filters=(8, 16, 16), cache=True):
+def train_fabric(task, head, seed=0, n_train=240, n_test=200, epochs=10, size=56, n_maps=4,
+                 filters=(8, 8, 16), cache=True):
     """Train one network (task x head x seed) and return its test accuracy and example maps.
 
     Returns

@@ -1,0 +1,129 @@
+"""How much class information survives max pooling of edge maps, and of the raw image? (cached)
+
+A deliberately simple probe, no training: MNIST digits go through the four hand-made edge filters
+of :data:`pooldemo.edges.EDGE_FILTERS` (ReLU, ``padding="same"``), the four edge maps are max-pooled
+with a ``k x k`` window and stride ``k``, and a **nearest class mean** classifier (one average
+feature vector per digit class, from the training digits) labels the test digits. The same is done
+with the raw image max-pooled alike. The accuracy says how much of what tells digits apart is still
+in the pooled representation, for ``k`` from 1 (no pooling) to 14 (a 2x2 map).
+
+Used in: "Edges, then pooling".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import numpy as np
+
+from .._checks import check_positive_int
+from ..data import cache_dir, load_mnist
+from ..edges import EDGE_FILTERS
+from ..pooling import pool2d
+
+__all__ = ["batch_edge_maps", "pooled_features", "nearest_mean_accuracy", "pooling_probe"]
+
+_VERSION = 1
+
+
+def batch_edge_maps(images, filters=None):
+    """ReLU edge maps of a batch ``(N, H, W)``, ``padding="same"``: array ``(N, H, W, F)``.
+
+    Equal to :func:`pooldemo.edges.edge_maps` image by image, vectorised over the batch.
+
+    Examples
+    --------
+    >>> x = np.zeros((1, 4, 4)); x[0, :, 2:] = 1
+    >>> batch_edge_maps(x, ["vertical"])[0, 1, :, 0].tolist()
+    [0.0, 4.0, 4.0, 0.0]
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 3 or min(images.shape) == 0:
+        raise ValueError(f"images must be a non-empty (N, H, W) array, got shape {images.shape}")
+    names = list(EDGE_FILTERS) if filters is None else list(filters)
+    for name in names:
+        if name not in EDGE_FILTERS:
+            raise ValueError(f"filters must be names in {tuple(EDGE_FILTERS)}, got {name!r}")
+    _, h, w = images.shape
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
+    out = np.zeros(images.shape + (len(names),), np.float32)
+    for f, name in enumerate(names):
+        kernel = EDGE_FILTERS[name]
+        for i in range(3):
+            for j in range(3):
+                if kernel[i, j]:
+                    out[..., f] += kernel[i, j] * padded[:, i:i + h, j:j + w]
+    return np.maximum(out, 0)
+
+
+def pooled_features(images, pool_size, edges=True):
+    """Flattened features: max-pooled edge maps (``edges=True``) or the max-pooled image."""
+    pool_size = check_positive_int(pool_size, "pool_size")
+    maps = batch_edge_maps(images) if edges else np.asarray(images, np.float32)[..., None]
+    if pool_size > 1:
+        maps = pool2d(maps, pool_size=pool_size)
+    return maps.reshape(len(maps), -1)
+
+
+def nearest_mean_accuracy(train_x, train_y, test_x, test_y):
+    """Test accuracy of the nearest class mean classifier (Euclidean distance).
+
+    Examples
+    --------
+    >>> nearest_mean_accuracy(np.array([[0.], [1.]]), np.array([0, 1]),
+    ...                       np.array([[0.2], [0.9]]), np.array([0, 1]))
+    1.0
+    """
+    train_x, test_x = np.asarray(train_x, float), np.asarray(test_x, float)
+    train_y, test_y = np.asarray(train_y), np.asarray(test_y)
+    classes = np.unique(train_y)
+    means = np.stack([train_x[train_y == c].mean(axis=0) for c in classes])
+    dist = (test_x ** 2).sum(1)[:, None] - 2 * test_x @ means.T + (means ** 2).sum(1)[None]
+    return float(np.mean(classes[dist.argmin(axis=1)] == test_y))
+
+
+def pooling_probe(pool_sizes=(1, 2, 4, 7, 14), n_train=4000, n_test=1000, cache=True):
+    """Nearest-mean accuracy on pooled edge maps and on the pooled image, per pool size (cached).
+
+    Returns
+    -------
+    dict
+        ``pool_sizes``, ``map_side`` (side of the pooled map), ``edges`` and ``image`` (accuracy per
+        pool size), ``features_edges`` / ``features_image`` (feature count per pool size),
+        ``settings``.
+    """
+    pool_sizes = [check_positive_int(k, "pool_sizes") for k in pool_sizes]
+    if not pool_sizes or max(pool_sizes) > 28:
+        raise ValueError(f"pool_sizes must be 1 to 28 and not empty, got {pool_sizes}")
+    n_train = check_positive_int(n_train, "n_train")
+    n_test = check_positive_int(n_test, "n_test")
+    settings = dict(pool_sizes=pool_sizes, n_train=n_train, n_test=n_test, version=_VERSION)
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    path = cache_dir() / "experiments" / f"edges_probe_{key}.json"
+    if cache and path.exists():
+        try:
+            return json.loads(path.read_text())
+        except ValueError:
+            pass
+    data = load_mnist("offline")
+    xtr, ytr = data.x_train[:n_train], data.y_train[:n_train]
+    xte, yte = data.x_test[:n_test], data.y_test[:n_test]
+    result = dict(pool_sizes=pool_sizes, map_side=[28 // k for k in pool_sizes], edges=[],
+                  image=[], features_edges=[], features_image=[], settings=settings)
+    for k in pool_sizes:
+        for kind, use_edges in (("edges", True), ("image", False)):
+            ftr = pooled_features(xtr, k, use_edges)
+            result[kind].append(nearest_mean_accuracy(ftr, ytr, pooled_features(xte, k, use_edges),
+                                                      yte))
+            result[f"features_{kind}"].append(int(ftr.shape[1]))
+    if cache:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(result, indent=1))
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return result
