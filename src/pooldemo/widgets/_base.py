@@ -304,36 +304,20 @@ class Explorer:
 
     def to_html(self):
         """The no-kernel face: pre-rendered states and a small inline script, self-contained."""
-        import base64
-
         names, grids = self.static_states()
         saved = self.state()
-        saved_dpi = self.figure.dpi
-        images, image_index, states = [], {}, {}
-        try:
-            self.figure.set_dpi(self.static_dpi)
-            self._background = None
-            for idx in itertools.product(*(range(len(g)) for g in grids)):
-                values = dict(saved)
-                values.update({n: grids[i][j] for i, (n, j) in enumerate(zip(names, idx))})
-                if not self.valid_state(values):
-                    continue
-                text = self._render(values)
-                png = self.png(compress_level=9, palette=True)
-                digest = hashlib.sha1(png).hexdigest()
-                if digest not in image_index:
-                    image_index[digest] = len(images)
-                    images.append(base64.b64encode(png).decode("ascii"))
-                states[",".join(map(str, idx))] = [image_index[digest], text]
-        finally:
-            self.figure.set_dpi(saved_dpi)
-            self._background = None
-            self._render(saved)
+        cache_key = (tuple(names), repr(grids), self.static_dpi)
+        cache = self.__dict__.setdefault("_html_cache", {})
+        if cache_key not in cache:  # the states do not depend on the live state: render once
+            cache[cache_key] = self._render_static(names, grids, saved)
+        states, images = cache[cache_key]
         labels = [[_label(v, self.controls[n]) for v in g] for n, g in zip(names, grids)]
         start = [_index_of(g, saved[n]) for n, g in zip(names, grids)]
         payload = json.dumps({"states": states, "images": images, "labels": labels},
                              separators=(",", ":"))
-        uid = "pd-" + hashlib.sha1(payload.encode()).hexdigest()[:12]
+        # distinct ids when one explorer is shown twice on a page, the same ids on every build
+        self._html_count = getattr(self, "_html_count", 0) + 1
+        uid = "pd-" + hashlib.sha1(f"{payload}{start}{self._html_count}".encode()).hexdigest()[:12]
         parts = [_STYLE, f'<div class="pd-explorer" id="{uid}">', '<div class="pd-controls">']
         for i, (name, grid) in enumerate(zip(names, grids)):
             control = self.controls[name]
@@ -360,6 +344,34 @@ class Explorer:
         parts.append(f'<script type="application/json">{_json_for_script(payload)}</script>')
         parts.append(f"<script>{_SCRIPT.replace('__ID__', json.dumps(uid))}</script></div>")
         return "".join(parts)
+
+    def _render_static(self, names, grids, saved):
+        import base64
+
+        saved_dpi = self.figure.dpi
+        images, image_index, raw_index, states = [], {}, {}, {}
+        try:
+            self.figure.set_dpi(self.static_dpi)
+            self._background = None
+            for values, idx in zip(self._static_values_product(names, grids),
+                                   itertools.product(*(range(len(g)) for g in grids))):
+                if not self.valid_state(values):
+                    continue
+                text = self._render(values)
+                raw = hashlib.sha1(self.figure.canvas.buffer_rgba()).hexdigest()
+                if raw not in raw_index:  # encode each distinct picture once
+                    png = self.png(compress_level=9, palette=True)
+                    digest = hashlib.sha1(png).hexdigest()
+                    if digest not in image_index:
+                        image_index[digest] = len(images)
+                        images.append(base64.b64encode(png).decode("ascii"))
+                    raw_index[raw] = image_index[digest]
+                states[",".join(map(str, idx))] = [raw_index[raw], text]
+        finally:
+            self.figure.set_dpi(saved_dpi)
+            self._background = None
+            self._render(saved)
+        return states, images
 
     def valid_state(self, values):
         """Whether a combination of control values exists (override, e.g. window positions)."""
