@@ -46,6 +46,7 @@ def test_noise_zero_is_pure_weave_and_noise_adds_spread():
     (dict(count=-1, kind="rip"), ValueError), (dict(count=1.5, kind="rip"), TypeError),
     (dict(kind="smooth", count=2), ValueError), (dict(noise=-0.1), ValueError),
     (dict(noise=float("nan")), TypeError), (dict(noise="low"), TypeError),
+    (dict(seed=-1), ValueError), (dict(seed=0.5), TypeError),
 ])
 def test_fabric_image_bad_input(kwargs, exc):
     with pytest.raises(exc, match=next(iter(k for k in kwargs if k != "kind"), "kind")):
@@ -170,6 +171,7 @@ def test_fabric_dataset_labels_match_content():
     (dict(task="holes", n=4), ValueError, "task"), (dict(task="rip", n=1), ValueError, "n"),
     (dict(task="rip", n=0), ValueError, "n"), (dict(task="rip", n=4, size=10), ValueError, "size"),
     (dict(task="rip", n=4, noise=2.0), ValueError, "noise"),
+    (dict(task="rip", n=4, seed=-3), ValueError, "seed"),
 ])
 def test_fabric_dataset_bad_input(kwargs, exc, word):
     with pytest.raises(exc, match=word):

@@ -182,7 +182,7 @@ def test_fabric_html_face(fab):
     (dict(noise="x"), TypeError, "noise"),
     (dict(detector="hole"), ValueError, "detector"),
     (dict(threshold=0), ValueError, "threshold"), (dict(threshold=3), ValueError, "threshold"),
-    (dict(seed=1.5), TypeError, "seed"),
+    (dict(seed=1.5), TypeError, "seed"), (dict(seed=-1), ValueError, "seed"),
     (dict(maps={}), ValueError, "empty"),
     (dict(maps=np.ones((3, 4))), ValueError, "square"),
     (dict(maps=np.ones((20, 20))), ValueError, "square"),

@@ -63,6 +63,14 @@ def _check_count(count, name="count"):
     return int(count)
 
 
+def _check_seed(seed):
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
 def _weave(size, rng, noise):
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
     k = 2 * np.pi / _WEAVE_PERIOD
@@ -152,7 +160,7 @@ def fabric_image(kind="smooth", size=112, count=None, noise=0.05, seed=0):
     if kind == "smooth" and count:
         raise ValueError(f"count must be 0 or None for kind='smooth', got {count}")
     noise = _check_noise(noise)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_check_seed(seed))
     n = {k: (count if k == kind else 0) for k in FABRIC_KINDS}
     return _render(size, n["rip"], n["wrinkles"], n["fold"], noise, rng)
 
@@ -277,7 +285,7 @@ def fabric_dataset(task, n, size=56, seed=0, noise=0.05):
     if size < 28:
         raise ValueError(f"size must be at least 28, got {size}")
     noise = _check_noise(noise)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_check_seed(seed))
     y = rng.permutation(np.arange(n) % 2).astype(np.int64)
     X = np.empty((n, size, size, 1), np.float32)
     for i, label in enumerate(y):

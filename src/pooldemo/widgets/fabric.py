@@ -83,9 +83,7 @@ class FabricPoolingExplorer(Explorer):
         if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real) \
                 or not 0.05 <= threshold <= 2:
             raise ValueError(f"threshold must be a number from 0.05 to 2, got {threshold!r}")
-        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-            raise TypeError(f"seed must be an integer, got {seed!r}")
-        self.seed = int(seed)
+        self.seed = fabric._check_seed(seed)
         top = max([2.0] + [float(np.max(m)) for m in self.user_maps.values()])
         low = min([0.0] + [float(np.min(m)) for m in self.user_maps.values()])
         self._ylim = (low * 1.15, top * 1.15)
