@@ -8,5 +8,7 @@ bash scripts/setup.sh book
 if [ "${1:-}" = "--fresh" ]; then rm -rf book/_build; fi
 export TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0 MPLBACKEND=Agg
 export POOLDEMO_CACHE="$PWD/book/_build/.pooldemo-cache"
+# offline guard: the build and its kernels may connect to loopback only (scripts/offline)
+export POOLDEMO_OFFLINE=1 PYTHONPATH="$PWD/scripts/offline${PYTHONPATH:+:$PYTHONPATH}"
 .venv/bin/jupyter-book build book -W -n --keep-going
 echo "Built: book/_build/html/index.html"
