@@ -3,6 +3,7 @@ package functions, user data, the no-kernel HTML face, bad input."""
 
 import json
 import re
+from pathlib import Path
 
 import matplotlib.colors as mcolors
 import numpy as np
@@ -157,8 +158,18 @@ def test_fabric_user_maps_and_html():
     _check_drawn(single)
 
 
-def test_fabric_html_face(fab):
-    html = fab.to_html()
+@pytest.fixture(scope="module")
+def fab_html(fab):
+    return fab.to_html()
+
+
+@pytest.fixture(scope="module")
+def shift_html(sh):
+    return sh.to_html()
+
+
+def test_fabric_html_face(fab, fab_html):
+    html = fab_html
     n = int(re.search(r"No-kernel view: (\d+) states", html).group(1))
     assert 20 <= n <= 150
     assert len(html) <= 1.5e6
@@ -253,14 +264,14 @@ def test_shift_local_vs_global_invariance(sh):
     assert c["global_max"][i] == 0 and c["global_average"][i] < 0.01
 
 
-def test_shift_user_image_and_html(sh):
+def test_shift_user_image_and_html(sh, shift_html):
     x = np.zeros((16, 16))
     x[4:12, 7:10] = 1.0
     e = pooldemo.ShiftExplorer(x[..., None], dx=2, filter=np.array([[0, 0, 0], [-1, 0, 1],
                                                                      [0, 0, 0]]), max_shift=4)
     assert e.dx.max == 4 and e.last_error is None
     _check_shift_drawn(e)
-    html = sh.to_html()
+    html = shift_html
     assert "No-kernel view: 27 states" in html and len(html) <= 1.5e6
     assert "<script" in html and "src=" not in html and not re.search(r"https?://", html)
     assert 'alt="An image shifted' in html and "play" in html
@@ -282,3 +293,44 @@ def test_shift_user_image_and_html(sh):
 def test_shift_bad_input(kwargs, exc, words):
     with pytest.raises(exc, match=words):
         pooldemo.ShiftExplorer(**kwargs)
+
+
+def test_html_faces_in_chromium(tmp_path, fab_html, shift_html):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("no /usr/bin/chromium")
+    page_file = tmp_path / "faces.html"
+    page_file.write_text("<!doctype html><meta charset='utf-8'><body>" + fab_html + shift_html
+                         + "</body>", encoding="utf-8")
+    errors, requests = [], []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update"])
+        try:
+            page = browser.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(page_file.as_uri())
+            fab, sh = page.locator(".pd-explorer").nth(0), page.locator(".pd-explorer").nth(1)
+            img = fab.locator("img.pd-image")
+            first = img.get_attribute("src")
+            assert first.startswith("data:image/png;base64,")
+            assert "max head says rip" in fab.locator(".pd-readout").inner_text()
+            fab.locator("select[data-pd-control='0']").select_option(label="thread example")
+            assert img.get_attribute("src") != first
+            assert "Both maps have global average 0.041" in fab.locator(".pd-readout").inner_text()
+            # wrinkles are precomputed with the wrinkle detector: the view moves there
+            fab.locator("select[data-pd-control='0']").select_option(label="many wrinkles")
+            assert fab.locator("select[data-pd-control='3']").input_value() == "1"
+            assert "head says wrinkled" in fab.locator(".pd-readout").inner_text()
+            dx = sh.locator("input[data-pd-control='0']")
+            dx.fill("7")                                          # dx = +3
+            assert "Shift (+3, +0)" in sh.locator(".pd-readout").inner_text()
+            assert sh.locator("[data-pd-value='0']").inner_text() == "3"
+        finally:
+            browser.close()
+    assert errors == []
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
