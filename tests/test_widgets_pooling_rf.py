@@ -102,17 +102,17 @@ def test_pooling_defaults(pex):
 def test_pooling_every_setting(pex):
     reductions = ["max", "average", "min", "median"]
     seen = set()
-    for k in range(1, 5):
+    for k in range(1, 5):  # every pool size with every stride; padding and reduction vary
         for s in range(0, 5):
-            for i, padding in enumerate(("valid", "same")):
-                with pex.hold():
-                    pex.pool_size.value, pex.strides.value, pex.padding.value = k, s, padding
-                    pex.reduce.value = reductions[(k + s + i) % 4]
-                _check_pooling(pex)
-                pex.position.value = pex.position.max
-                _check_pooling(pex)
-                seen.add(pex.state()["reduce"])
-    assert seen == set(reductions)
+            with pex.hold():
+                pex.pool_size.value, pex.strides.value = k, s
+                pex.padding.value = ("valid", "same")[(k + s) % 2]
+                pex.reduce.value = reductions[(k + 2 * s) % 4]
+            _check_pooling(pex)
+            pex.position.value = pex.position.max
+            _check_pooling(pex)
+            seen.add((pex.padding.value, pex.reduce.value))
+    assert len(seen) == 8  # every padding with every reduction
     # every window and reduction of one overlapping setting
     pex.pool_size.value, pex.strides.value, pex.padding.value = 3, 2, "same"
     for reduce in reductions:
@@ -217,7 +217,7 @@ def test_rf_presets_every_layer(preset):
     for layer in range(len(ex.records)):
         ex.layer.value = layer
         oh, ow = ex.records[layer].output_size
-        for row, col in {(0, 0), (oh - 1, ow - 1), (oh // 2, 0), (0, ow - 1)}:
+        for row, col in {(0, 0), (oh - 1, ow // 2)}:
             ex.row.value, ex.col.value = row, col
             _check_rf(ex)
 
