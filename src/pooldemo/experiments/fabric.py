@@ -70,6 +70,21 @@ def train_fabric(task, head, seed=0, n_train=240, n_test=200, epochs=10, size=56
                  filters=(8, 8, 16), cache=True):
     """Train one network (task x head x seed) and return its test accuracy and example maps.
 
+    Parameters
+    ----------
+    task : {"rip", "wrinkles"}
+        Network A or network B (see :func:`pooldemo.fabric.fabric_dataset`).
+    head : {"global_max", "global_average"}
+    seed : int
+        Seeds the network's weights and the batch order; the images are the same for every seed
+        (training set generated with seed 1000, test set with seed 2000).
+    n_train, n_test, epochs, size, filters
+        Data set sizes, epochs (Adam, learning rate 3e-3, batch 32), image side, conv channels.
+    n_maps : int
+        How many test images per label to return learned maps for.
+    cache : bool
+        Read and write the JSON cache.
+
     Returns
     -------
     dict
