@@ -104,8 +104,8 @@ def test_fabric_every_control_through_its_range(fab):
     e = fab
     for kind in ("smooth", "rip", "wrinkles", "fold", "thread"):
         for detector in ("rip", "wrinkle"):
-            with e.hold():
-                e.kind.value, e.detector.value = kind, detector
+            e.kind.value = kind
+            e.detector.value = detector
             assert e.last_error is None, (kind, detector, e.last_error)
             _check_drawn(e)
     for kind in ("rip", "wrinkles", "fold"):
@@ -126,6 +126,20 @@ def test_fabric_every_control_through_its_range(fab):
     with e.hold():
         e.kind.value, e.count.value, e.noise.value = "rip", 1, 0.05
         e.detector.value, e.threshold.value = "rip", 0.5
+
+
+def test_fabric_kind_picks_its_detector():
+    e = pooldemo.FabricPoolingExplorer()
+    e.kind.value = "fold"
+    assert e.detector.value == "wrinkle" and e.last_error is None
+    _check_drawn(e)
+    e.detector.value = "rip"                  # still free to look at the other detector
+    _check_drawn(e)
+    e.kind.value = "smooth"
+    assert e.detector.value == "rip"
+    e.kind.value = "rip"
+    assert e.detector.value == "rip"
+    _check_drawn(e)
 
 
 def test_fabric_wrinkles_average_head_separates_fold():

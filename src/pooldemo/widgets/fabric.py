@@ -108,6 +108,8 @@ class FabricPoolingExplorer(Explorer):
                                                 description="detector"))
         self.add_control("threshold", w.FloatSlider(i["threshold"], min=0.05, max=2.0, step=0.05,
                                                     description="threshold"))
+        # picking a fabric picks its detector (as the HTML face does); change it afterwards freely
+        self.kind.observe(self._match_detector, names="value")
         self.figure, self.artists = plot.fabric_panels(grid=self.grid)
         self.artists["bars"]["ax"].set_ylim(*self._ylim)
         a = self.artists
@@ -115,6 +117,12 @@ class FabricPoolingExplorer(Explorer):
             self.dynamic(a[side]["image"], a[side]["map"], *a[side]["lines"], a[side]["title"],
                          *[t for row in a[side]["texts"] for t in row])
         self.dynamic(*a["bars"]["bars"], *a["bars"]["values"], a["bars"]["threshold"])
+
+    def _match_detector(self, change):
+        natural = {"rip": "rip", "wrinkles": "wrinkle", "fold": "wrinkle"}.get(change["new"])
+        if natural and self.detector.value != natural:
+            with self.hold():
+                self.detector.value = natural
 
     def static_values(self, name):
         if name == "count":
