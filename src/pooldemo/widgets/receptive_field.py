@@ -130,20 +130,22 @@ class ReceptiveFieldExplorer(Explorer):
         self.centre = self.dynamic(ax_img.plot([], [], "+", color="tab:red", ms=8, mew=1.5)[0])
         self.ax_img = ax_img
 
-        self.grid_image = self.dynamic(ax_grid.imshow(np.zeros((1, 1)), cmap="Reds", vmin=0,
-                                                      vmax=1, interpolation="nearest"))
+        # the layer's grid, its title and the bars change with the layer only: background
+        self.grid_image = ax_grid.imshow(np.zeros((1, 1)), cmap="Reds", vmin=0, vmax=1,
+                                         interpolation="nearest")
         ax_grid.set_xticks([])
         ax_grid.set_yticks([])
-        self.grid_title = self.dynamic(ax_grid.set_title("", fontsize=9))
+        self.grid_title = ax_grid.set_title("", fontsize=9)
         self.unit_cell = self.dynamic(plot.window_rect(ax_grid, 0, 0, 1, 1, color="tab:red",
                                                        lw=1.5))
+        self.unit_cell.set_fill(True)
+        self.unit_cell.set_facecolor((1.0, 0.5, 0.4, 0.8))
         self.ax_grid = ax_grid
 
         drawn = plot.rf_size_bars(self.records, ax_bars)
         self.bars = drawn["bars"]
-        self.dynamic(*self.bars.patches)
         ax_bars.set_title("receptive field by layer", fontsize=9)
-        self._grid_shape = None
+        self._drawn_layer = None
 
     # --- drawing -----------------------------------------------------------------------------
 
@@ -159,18 +161,16 @@ class ReceptiveFieldExplorer(Explorer):
         plot.set_rf_box(self.box, box)
         (t, b), (l, r) = box
         self.centre.set_data([(l + r) / 2], [(t + b) / 2])
-        grid = np.zeros((oh, ow))
-        grid[row, col] = 0.35
-        if self._grid_shape != (oh, ow):
-            self._grid_shape = (oh, ow)
+        if layer != self._drawn_layer:  # a new layer: its grid, title and bars, full draw
+            self._drawn_layer = layer
+            self.grid_image.set_data(np.zeros((oh, ow)))
             self.grid_image.set_extent((-0.5, ow - 0.5, oh - 0.5, -0.5))
             self.ax_grid.set_xlim(-0.5, ow - 0.5)
             self.ax_grid.set_ylim(oh - 0.5, -0.5)
+            self.grid_title.set_text(f"layer {layer + 1} ({rec.name}): {oh}×{ow} units")
+            plot.set_rf_bars(self.bars.patches, layer)
             self.request_relayout()
-        self.grid_image.set_data(grid)
         plot.set_window(self.unit_cell, row, col, 1, 1)
-        self.grid_title.set_text(f"layer {layer + 1} ({rec.name}): {oh}×{ow} units")
-        plot.set_rf_bars(self.bars.patches, layer)
 
         note = ""
         if erf:
