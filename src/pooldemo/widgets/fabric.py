@@ -56,7 +56,7 @@ class FabricPoolingExplorer(Explorer):
         Seed of the synthetic fabric.
     """
 
-    static_dpi = 64
+    static_dpi = 80
 
     def __init__(self, maps=None, kind="rip", count=None, noise=0.05, detector=None,
                  threshold=0.5, seed=0):

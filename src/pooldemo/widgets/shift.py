@@ -43,7 +43,7 @@ class ShiftExplorer(Explorer):
         default 6 or that third if smaller).
     """
 
-    static_dpi = 60
+    static_dpi = 76
 
     def __init__(self, image=None, dx=0, dy=0, filter="vertical", max_shift=None):
         from ..edges import EDGE_FILTERS
