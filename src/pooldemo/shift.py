@@ -147,7 +147,7 @@ def _check_image(x):
 
 
 def shift_features(x, dx=0, dy=0, kernel="vertical", pool_size=2):
-    """An image shifted by (dx, dy) and what a conv layer, max pooling and global pooling make of it.
+    """An image shifted by (dx, dy) and what conv, max pooling and global pooling make of it.
 
     The conv layer is one 3x3 filter (a name of ``pooldemo.edges.EDGE_FILTERS`` or a kernel),
     valid padding, then ReLU.

@@ -24,7 +24,8 @@ CURVE_STYLES = {
 }
 
 
-def invariance_plot(shifts, curves, current=0, ax=None, ymax=None, axis_label="shift dx (pixels), dy as set"):
+def invariance_plot(shifts, curves, current=0, ax=None, ymax=None,
+                    axis_label="shift dx (pixels), dy as set"):
     """Relative change vs shift, one line per representation, the current shift marked.
 
     Parameters

@@ -181,7 +181,8 @@ class FabricPoolingExplorer(Explorer):
         self.pooled = [(float(global_pool(m, "max")), float(global_pool(m, "average")))
                        for m in shown]
         if kind == "thread":
-            vmax, titles = 2.0, ("one rip (thread)", f"{self.grid ** 2} cells of 2/{self.grid ** 2}")
+            cells = self.grid ** 2
+            vmax, titles = 2.0, ("one rip (thread)", f"{cells} cells of 2/{cells}")
         elif names:
             vmax = max(float(np.max(np.abs(left))), 1e-12)
             titles = (kind[5:], "same average, spread evenly")
@@ -203,8 +204,8 @@ class FabricPoolingExplorer(Explorer):
         for k, (mx, avg) in enumerate(self.pooled):
             who = f"<i>{names[k]}</i>: " if names else ""
             parts.append(
-                f"{who}global max <b>{mx:.2f}</b> → max head says <b>{yes if mx >= threshold else no}"
-                f"</b>; global average <b>{avg:.3f}</b> → average head says "
+                f"{who}global max <b>{mx:.2f}</b> → max head says "
+                f"<b>{yes if mx >= threshold else no}</b>; global average <b>{avg:.3f}</b> → average head says "
                 f"<b>{yes if avg >= threshold else no}</b> (threshold {threshold:.2f}).")
         if names and np.isclose(self.pooled[0][1], self.pooled[1][1]):
             parts.append(f"Both maps have global average {self.pooled[0][1]:.3f}: only global "

@@ -32,8 +32,8 @@ class ShiftExplorer(Explorer):
     Parameters
     ----------
     image : array_like (H, W) or (H, W, 1), optional
-        Default: ``pooldemo.digit(7, index=4)``, an MNIST test "7" (a plain stroke). At least 8x8, finite, with some
-        response to ``filter``.
+        Default: ``pooldemo.digit(7, index=4)``, an MNIST test "7" (a plain stroke). At least
+        8x8, finite, with some response to ``filter``.
     dx, dy : int
         Initial shift, within ``max_shift``.
     filter : str or array_like (3, 3)
