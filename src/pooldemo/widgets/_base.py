@@ -244,8 +244,9 @@ class Explorer:
         """The current canvas as PNG bytes (fast compression; palette for smaller pages)."""
         from PIL import Image
 
-        buf = np.asarray(self.figure.canvas.buffer_rgba())
-        im = Image.fromarray(buf[..., :3])
+        buf = self.figure.canvas.buffer_rgba()
+        h, w = np.asarray(buf).shape[:2]
+        im = Image.frombuffer("RGBA", (w, h), buf, "raw", "RGBA", 0, 1).convert("RGB")
         if palette:
             im = im.quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
         out = io.BytesIO()
