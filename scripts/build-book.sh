@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh book
 if [ "${1:-}" = "--fresh" ]; then rm -rf book/_build; fi
-export TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0 MPLBACKEND=Agg
+export TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0  # no MPLBACKEND: the kernel must use the inline backend
 export POOLDEMO_CACHE="$PWD/book/_build/.pooldemo-cache"
 # offline guard: the build and its kernels may connect to loopback only (scripts/offline)
 export POOLDEMO_OFFLINE=1 PYTHONPATH="$PWD/scripts/offline${PYTHONPATH:+:$PYTHONPATH}"

@@ -23,7 +23,7 @@ rm -rf "$out/_build"
   echo "    chapters:"
   echo "      - file: bibliography"
 } > "$out/_toc.yml"
-export TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0 MPLBACKEND=Agg
+export TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0  # no MPLBACKEND: the kernel must use the inline backend
 export POOLDEMO_CACHE="$PWD/$out/_build/.pooldemo-cache"
 start=$(date +%s)
 .venv/bin/jupyter-book build "$out" -W -n --keep-going
