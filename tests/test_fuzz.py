@@ -135,6 +135,14 @@ def ref_reduce(reduce):
     raise Bad((ValueError,), "reduce")
 
 
+def _tf_len(n, k, s, padding):
+    if padding == "valid":
+        if n < k:
+            raise Bad((ValueError,), "pool_size")
+        return (n - k) // s + 1
+    return -(-n // s)
+
+
 def tf_bounds(n, k, s, padding):
     """Windows along one axis by TensorFlow's rule, written out independently with loops."""
     if padding == "valid":
@@ -352,6 +360,8 @@ def test_pool_output_size_and_window_bounds(size, pool_size, strides, padding):
             raise Bad(tuple({t for b in bad for t in b.types}), *[n for b in bad for n in b.names])
         k = ref_pair(pool_size, "pool_size") if pair_ok else (pool_size,) * 2
         s = k if strides is None else (ref_pair(strides, "strides") if pair_ok else (strides,) * 2)
+        if any(int(n) > 10**4 for n in sizes):  # lengths only: 10**30 windows are not listed
+            return [range(_tf_len(int(n), kk, ss, padding.lower())) for n, kk, ss in zip(sizes, k, s)]
         return [tf_bounds(int(n), kk, ss, padding.lower()) for n, kk, ss in zip(sizes, k, s)]
 
     got = call(lambda: pooling.pool_output_size(size, pool_size, strides, padding),
@@ -360,7 +370,8 @@ def test_pool_output_size_and_window_bounds(size, pool_size, strides, padding):
         out, bounds = got
         lens = tuple(len(b) for b in bounds)
         assert out == (lens if isinstance(size, (tuple, list)) else lens[0])
-    if known_pooling_bug(pool_size, strides, padding):
+    if known_pooling_bug(pool_size, strides, padding) or (
+            isinstance(size, int) and size > 10**4):  # 10**30 windows: too many to list
         return
     COUNT["window_bounds"] += 1
     got = call(lambda: pooling.window_bounds(size, pool_size, strides, padding),
