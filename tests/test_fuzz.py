@@ -14,6 +14,7 @@ that at least 10,000 inputs were run when the whole file runs.
 from __future__ import annotations
 
 import collections
+import importlib
 import math
 import numbers
 import time
@@ -26,7 +27,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import pooldemo
-from pooldemo import pooling, receptive_field as rfm
+from pooldemo import pooling
+
+rfm = importlib.import_module("pooldemo.receptive_field")  # pooldemo.receptive_field is the function
 
 COUNT = collections.Counter()
 FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=True,
@@ -361,14 +364,14 @@ def test_pool_output_size_and_window_bounds(size, pool_size, strides, padding):
         k = ref_pair(pool_size, "pool_size") if pair_ok else (pool_size,) * 2
         s = k if strides is None else (ref_pair(strides, "strides") if pair_ok else (strides,) * 2)
         if any(int(n) > 10**4 for n in sizes):  # lengths only: 10**30 windows are not listed
-            return [range(_tf_len(int(n), kk, ss, padding.lower())) for n, kk, ss in zip(sizes, k, s)]
+            return [_tf_len(int(n), kk, ss, padding.lower()) for n, kk, ss in zip(sizes, k, s)]
         return [tf_bounds(int(n), kk, ss, padding.lower()) for n, kk, ss in zip(sizes, k, s)]
 
     got = call(lambda: pooling.pool_output_size(size, pool_size, strides, padding),
                lambda: oracle(True))
     if got is not None:
         out, bounds = got
-        lens = tuple(len(b) for b in bounds)
+        lens = tuple(b if isinstance(b, int) else len(b) for b in bounds)
         assert out == (lens if isinstance(size, (tuple, list)) else lens[0])
     if known_pooling_bug(pool_size, strides, padding) or (
             isinstance(size, int) and size > 10**4):  # 10**30 windows: too many to list
@@ -456,7 +459,9 @@ def test_against_tensorflow(tf, x, k, s, padding):
     # TensorFlow's CPU kernels flush subnormal floats (below 1.2e-38) to zero; pooldemo keeps them
     expect = np.where(np.abs(expect) < np.finfo(np.float32).tiny, np.float32(0), expect)
     np.testing.assert_array_equal(theirs, expect)
-    ours = pooling.pool2d(x, k, s, padding, "average")
+    with warnings.catch_warnings():  # inf - inf warns: AVG_BUG below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ours = pooling.pool2d(x, k, s, padding, "average")
     theirs = tf.nn.avg_pool2d(t, k, s, padding.upper()).numpy()
     assert ours.dtype == np.float32
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-4)
@@ -768,7 +773,9 @@ def test_edges_conv2d(x, kernel, padding):
         assert out.shape == expected.shape
         finite = np.isfinite(expected)
         tol = 1e-2 if np.asarray(x).dtype in (np.float16, np.float32) else 1e-9
-        np.testing.assert_allclose(out[finite], expected[finite], rtol=tol, atol=tol * 100)
+        scale = 1 + float(np.abs(np.asarray(x, dtype=float)).max(initial=0)) * np.abs(np.asarray(
+            edges._kernel(kernel))).sum()
+        np.testing.assert_allclose(out[finite], expected[finite], rtol=tol, atol=tol * scale)
         assert (~np.isfinite(out) == ~finite).all()
 
 
@@ -907,7 +914,14 @@ def explorer_classes():
     return out
 
 
-@pytest.mark.parametrize("cls", explorer_classes(), ids=lambda c: c.__name__)
+SHAPE_BUG = ("widgets/shapes.py ShapeExplorer(filters=10**30) is accepted by the constructor and "
+             "fails later in update() (TensorFlow: out-of-range integer); the constructor should "
+             "reject it with a ValueError naming filters (e.g. an upper bound such as 4096).")
+
+
+@pytest.mark.parametrize("cls", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=SHAPE_BUG))
+                                 if c.__name__ == "ShapeExplorer" else c
+                                 for c in explorer_classes()], ids=lambda c: c.__name__)
 def test_explorer_constructors_reject_bad_data(cls):
     """Bad data makes a constructor raise ValueError/TypeError before it builds anything."""
     import inspect
