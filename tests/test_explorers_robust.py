@@ -101,9 +101,10 @@ def package_functions(module):
                     obj = getattr(mod, name, None)
                     if isinstance(obj, types.FunctionType):
                         found.append((mod, name))
-        elif isinstance(value, types.FunctionType) and value.__module__.startswith("pooldemo") \
-                and value.__module__ != module.__name__:
-            found.append((module, getattr(value, "__name__", "")))
+        elif callable(value) and not isinstance(value, type) and \
+                getattr(value, "__module__", "").startswith("pooldemo") and \
+                not getattr(value, "__name__", "_").startswith("_"):
+            found.append((module, value.__name__))  # package functions, cached ones included
     return found
 
 
