@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh book
 if [ "${1:-}" = "--fresh" ]; then rm -rf book/_build; fi
-export TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0  # no MPLBACKEND: the kernel must use the inline backend
+# TF_CPP_MIN_LOG_LEVEL=3: TensorFlow 2.21 writes harmless C++ ERROR-level lines (absl) to stderr
+# during fit(), and stderr in a cell fails the strict build. No MPLBACKEND: kernels use inline.
+export TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0
 export POOLDEMO_CACHE="$PWD/book/_build/.pooldemo-cache"
 # offline guard: the build and its kernels may connect to loopback only (scripts/offline)
 export POOLDEMO_OFFLINE=1 PYTHONPATH="$PWD/scripts/offline${PYTHONPATH:+:$PYTHONPATH}"

@@ -23,8 +23,12 @@ rm -rf "$out/_build"
   echo "    chapters:"
   echo "      - file: bibliography"
 } > "$out/_toc.yml"
-export TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0  # no MPLBACKEND: the kernel must use the inline backend
+# TF_CPP_MIN_LOG_LEVEL=3: TensorFlow 2.21 writes harmless C++ ERROR-level lines (absl) to stderr
+# during fit(), and stderr in a cell fails the strict build. No MPLBACKEND: kernels use inline.
+export TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0
 export POOLDEMO_CACHE="$PWD/$out/_build/.pooldemo-cache"
+# offline guard, as in build-book.sh: loopback connections only (scripts/offline)
+export POOLDEMO_OFFLINE=1 PYTHONPATH="$PWD/scripts/offline${PYTHONPATH:+:$PYTHONPATH}"
 start=$(date +%s)
 .venv/bin/jupyter-book build "$out" -W -n --keep-going
 echo "Built $* in $(( $(date +%s) - start )) s: $out/_build/html"

@@ -112,18 +112,7 @@ class Boom(RuntimeError):
     pass
 
 
-ON_CHANGE_BUG = ("widgets/pooling.py PoolingExplorer._on_change calls pool_output_size outside "
-                 "update()'s error handling and catches only ValueError: any other exception "
-                 "escapes into the traitlets observer (the kernel log), not the explorer's error "
-                 "box. Fix: catch Exception there (update() then shows it).")
-
-
-def with_known_bugs(classes):
-    return [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=ON_CHANGE_BUG))
-            if c.__name__ == "PoolingExplorer" else c for c in classes]
-
-
-@pytest.mark.parametrize("cls", with_known_bugs(CLASSES), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
 def test_error_in_a_callback_is_shown_not_swallowed(cls, monkeypatch, close_figures):
     ex = cls()
     assert ex.last_error is None and ex.error.value == ""

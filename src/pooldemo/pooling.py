@@ -161,7 +161,7 @@ def global_pool(x, reduce="max"):
     if name == "average":
         out = x4.mean(axis=(1, 2), dtype=None if x4.dtype.kind == "f" else float)
     elif name == "median":
-        out = np.median(x4, axis=(1, 2))
+        out = np.median(x4, axis=(1, 2)) if x4.size else np.empty((x4.shape[0], x4.shape[3]))
     else:
         func = {"max": np.max, "min": np.min}.get(name, reduce)
         out = np.asarray(func(x4, axis=(1, 2)))
@@ -199,6 +199,8 @@ def pool_argmax(x, pool_size=2, strides=None, padding="valid"):
     k, s, padding = _window_args(x4, pool_size, strides, padding)
     n, h, w, c = x4.shape
     oh, ow = (_out_len(h, k[0], s[0], padding, "H"), _out_len(w, k[1], s[1], padding, "W"))
+    # a stride beyond the map only ever multiplies 0 (one window): keep it in int64
+    s = (min(s[0], max(h, 1)), min(s[1], max(w, 1)))
     rows = np.zeros((n, oh, ow, c), dtype=np.intp)
     cols = np.zeros((n, oh, ow, c), dtype=np.intp)
     for (ro, r0, hh), (co, c0, ww) in _groups(x4.shape, k, s, padding):
@@ -285,6 +287,13 @@ def _out_len(n, k, s, padding, axis):
 def _bounds(n, k, s, padding):
     o = _out_len(n, k, s, padding, "")
     before = max((o - 1) * s + k - n, 0) // 2 if padding == "same" else 0
+    # k, s and the padding may exceed int64 (window_bounds(5, 2, 10**30)): shrink them to values
+    # that give the same clipped windows. A stride beyond the map only multiplies 0 (one window);
+    # padding beyond the last start clips every start to 0; a window beyond the map ends at n.
+    s = min(s, max(n, 1))
+    cut = max(before - (o - 1) * s, 0)
+    before, k = before - cut, k - cut
+    k = min(k, n + before)
     starts = np.arange(o) * s - before
     return np.clip(starts, 0, n), np.clip(starts + k, 0, n)
 
@@ -322,7 +331,7 @@ def _reduce_windows(x4, k, s, padding, func):
     n, h, w, c = x4.shape
     oh, ow = (_out_len(h, k[0], s[0], padding, "H"), _out_len(w, k[1], s[1], padding, "W"))
     out = None
-    for (ro, r0, hh), (co, c0, ww) in _groups(x4.shape, k, s, padding):
+    for (ro, r0, hh), (co, c0, ww) in (_groups(x4.shape, k, s, padding) if n and c else ()):
         block = np.asarray(func(_group_windows(x4, r0, c0, hh, ww, s, ro, co), axis=(-2, -1)))
         want = (n, ro.stop - ro.start, co.stop - co.start, c)
         if block.shape != want:
@@ -331,7 +340,7 @@ def _reduce_windows(x4, k, s, padding, func):
         if out is None:
             out = np.empty((n, oh, ow, c), dtype=block.dtype)
         out[:, ro, co] = block
-    if out is None:  # empty output grid
+    if out is None:  # empty output grid, batch or channels
         probe = np.asarray(func(np.zeros((1, 1), dtype=x4.dtype), axis=(-2, -1)))
         out = np.empty((n, oh, ow, c), dtype=probe.dtype)
     return out
@@ -361,10 +370,13 @@ def _shifted_windows(xp, k, s, oh, ow):
 def _extreme(x4, k, s, padding, name):
     """Max or min pooling: one elementwise fmax/fmin per window offset, no window copies."""
     op = np.fmax if name == "max" else np.fmin  # NaN-ignoring, as tf.nn.max_pool2d
+    if _window_exceeds(x4, k, padding):  # no padded copy, no loop over k[0] * k[1] offsets
+        return _reduce_windows(x4, k, s, padding,
+                               lambda w, axis: op.reduce(op.reduce(w, axis=-1), axis=-1))
     if x4.dtype.kind == "b":
         fill = name == "min"
     elif x4.dtype.kind == "f":
-        fill = -np.inf if name == "max" else np.inf
+        fill = np.nan  # ignored by fmax/fmin, so a window of only NaN stays NaN
     else:
         info = np.iinfo(x4.dtype)
         fill = info.min if name == "max" else info.max
@@ -379,22 +391,33 @@ def _extreme(x4, k, s, padding, name):
     return out
 
 
+def _window_exceeds(x4, k, padding):
+    """A 'same' window larger than the map: padding it would cost more than the map itself."""
+    return padding == "same" and (k[0] > x4.shape[1] or k[1] > x4.shape[2])
+
+
 def _average(x4, k, s, padding):
     dtype = x4.dtype if x4.dtype.kind == "f" else np.dtype(np.float64)
-    xp, oh, ow = _padded(x4.astype(dtype, copy=False), k, s, padding, 0)
-    total = np.zeros((x4.shape[0], oh, ow, x4.shape[3]), dtype=dtype)
+    acc = np.result_type(dtype, np.float32)  # float16 sums overflow: 4 x 60000 > 65504
+    if _window_exceeds(x4, k, padding):
+        with np.errstate(invalid="ignore"):
+            return _reduce_windows(x4.astype(acc, copy=False), k, s, padding,
+                                   lambda w, axis: w.mean(axis=axis)).astype(dtype, copy=False)
+    xp, oh, ow = _padded(x4.astype(acc, copy=False), k, s, padding, 0)
+    total = np.zeros((x4.shape[0], oh, ow, x4.shape[3]), dtype=acc)
     if total.size == 0:
-        return total
-    for cell in _shifted_windows(xp, k, s, oh, ow):
-        total += cell
+        return total.astype(dtype)
+    with np.errstate(invalid="ignore"):  # inf + -inf is NaN, as in TensorFlow
+        for cell in _shifted_windows(xp, k, s, oh, ow):
+            total += cell
     rs, re = _bounds(x4.shape[1], k[0], s[0], padding)
     cs, ce = _bounds(x4.shape[2], k[1], s[1], padding)
     counts = np.outer(re - rs, ce - cs)
     if (counts == k[0] * k[1]).all():  # no window touches padding
-        total /= dtype.type(k[0] * k[1])
+        total /= acc.type(k[0] * k[1])
     else:
-        total /= counts.astype(dtype)[None, :, :, None]
-    return total
+        total /= counts.astype(acc)[None, :, :, None]
+    return total.astype(dtype, copy=False)
 
 
 def _check_reduce(reduce):

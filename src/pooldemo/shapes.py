@@ -24,12 +24,11 @@ DOWNSAMPLE = ("max", "average", "strided", "none")
 HEADS = ("flatten", "global_average", "global_max")
 
 
-def _check(blocks, downsample, head, filters, input_size):
-    blocks = check_positive_int(blocks, "blocks")
-    if downsample not in DOWNSAMPLE:
-        raise ValueError(f"downsample must be one of {DOWNSAMPLE}, got {downsample!r}")
-    if head not in HEADS:
-        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+MAX_FILTERS = 4096  # per layer; more would not fit a demonstration (or TensorFlow's int32 shapes)
+
+
+def check_filters(filters, blocks):
+    """Filters per block as a tuple: an int ``f`` gives (f, 2f, 2f, ...); at most MAX_FILTERS."""
     if isinstance(filters, numbers.Integral) and not isinstance(filters, bool):
         f = check_positive_int(filters, "filters")
         filters = (f,) + (2 * f,) * (blocks - 1)
@@ -39,8 +38,30 @@ def _check(blocks, downsample, head, filters, input_size):
         filters = tuple(check_positive_int(f, "filters") for f in filters)
     else:
         raise TypeError(f"filters must be an int or a tuple of ints, got {filters!r}")
+    if max(filters) > MAX_FILTERS:
+        raise ValueError(f"filters must be at most {MAX_FILTERS} per layer, got {filters!r}")
+    return filters
+
+
+MAX_INPUT_SIZE = 2048  # pixels per side
+
+
+def check_input_size(input_size):
+    """The square input's side as an int, at most MAX_INPUT_SIZE."""
     input_size = check_positive_int(input_size, "input_size")
-    return blocks, downsample, head, filters, input_size
+    if input_size > MAX_INPUT_SIZE:
+        raise ValueError(f"input_size must be at most {MAX_INPUT_SIZE}, got {input_size!r}")
+    return input_size
+
+
+def _check(blocks, downsample, head, filters, input_size):
+    blocks = check_positive_int(blocks, "blocks")
+    if downsample not in DOWNSAMPLE:
+        raise ValueError(f"downsample must be one of {DOWNSAMPLE}, got {downsample!r}")
+    if head not in HEADS:
+        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+    filters = check_filters(filters, blocks)
+    return blocks, downsample, head, filters, check_input_size(input_size)
 
 
 def convnet_sizes(blocks=3, downsample="max", input_size=28):

@@ -223,7 +223,7 @@ class PoolingExplorer(Explorer):
         if change["owner"] is not self.controls["position"]:
             try:
                 n = self._out_count(self.state())
-            except ValueError:  # pool larger than the input: update() will show the error
+            except Exception:  # e.g. pool larger than the input: update() shows the error
                 n = 1
             self._syncing = True
             try:

@@ -67,7 +67,8 @@ class ShapeExplorer(Explorer):
         if head not in shapes.HEADS:
             raise ValueError(f"head must be one of {shapes.HEADS}, got {head!r}")
         self.filters = check_positive_int(filters, "filters")
-        self.input_size = check_positive_int(input_size, "input_size")
+        shapes.check_filters(self.filters, max_blocks)  # a clear error now, not in an update
+        self.input_size = shapes.check_input_size(input_size)
         if self.input_size < 3:
             raise ValueError(f"input_size must be at least 3 (one 3x3 conv), got {input_size}")
         self._init = dict(blocks=blocks, downsample=downsample, head=head)
