@@ -113,9 +113,10 @@ class ShapeExplorer(Explorer):
         if isinstance(table, str):
             self.rows, self.total_params = None, None
             plot.set_layer_bars(self.artists, [], message=_wrap(table))
-            self.total_text.set_text("this network cannot be built")
-            readout = (f'<b style="color:#b00020">Not possible:</b> {html.escape(table)}. '
-                       f"Use fewer blocks, or down-sample less.")
+            self.total_text.set_text(f"{blocks} blocks, {downsample}, {head} head: cannot be built")
+            readout = (f'<b style="color:#b00020">Not possible</b> ({blocks} blocks, '
+                       f"{html.escape(downsample)} down-sampling, {html.escape(head)} head): "
+                       f"{html.escape(table)}. Use fewer blocks, or down-sample less.")
         else:
             self.rows = table
             self.total_params = sum(r["params"] for r in table)
