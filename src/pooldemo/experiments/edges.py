@@ -12,16 +12,13 @@ Used in: "Edges, then pooling".
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-
 import numpy as np
 
 from .._checks import check_positive_int
-from ..data import cache_dir, load_mnist
+from ..data import load_mnist
 from ..edges import EDGE_FILTERS
 from ..pooling import pool2d
+from ._cache import cached_json
 
 __all__ = ["batch_edge_maps", "pooled_features", "nearest_mean_accuracy", "pooling_probe"]
 
@@ -100,13 +97,12 @@ def pooling_probe(pool_sizes=(1, 2, 4, 7, 14), n_train=4000, n_test=1000, cache=
     n_train = check_positive_int(n_train, "n_train")
     n_test = check_positive_int(n_test, "n_test")
     settings = dict(pool_sizes=pool_sizes, n_train=n_train, n_test=n_test, version=_VERSION)
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-    path = cache_dir() / "experiments" / f"edges_probe_{key}.json"
-    if cache and path.exists():
-        try:
-            return json.loads(path.read_text())
-        except ValueError:
-            pass
+    return cached_json("edges_probe", settings, lambda: _probe(settings), cache=cache, indent=1)
+
+
+def _probe(settings):
+    """:func:`pooling_probe` without the cache."""
+    pool_sizes, n_train, n_test = settings["pool_sizes"], settings["n_train"], settings["n_test"]
     data = load_mnist("offline")
     xtr, ytr = data.x_train[:n_train], data.y_train[:n_train]
     xte, yte = data.x_test[:n_test], data.y_test[:n_test]
@@ -118,12 +114,4 @@ def pooling_probe(pool_sizes=(1, 2, 4, 7, 14), n_train=4000, n_test=1000, cache=
             result[kind].append(nearest_mean_accuracy(ftr, ytr, pooled_features(xte, k, use_edges),
                                                       yte))
             result[f"features_{kind}"].append(int(ftr.shape[1]))
-    if cache:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(result, indent=1))
-            os.replace(tmp, path)
-        except OSError:
-            pass
     return result

@@ -13,15 +13,12 @@ Used in: "Max or average?".
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
-import os
 import time
 
 import numpy as np
 
 from .._checks import check_positive_int
-from ..data import cache_dir
+from ._cache import cached_json
 
 __all__ = ["TASKS", "HEADS", "build_fabric_net", "train_fabric", "fabric_experiment",
            "accuracy_table"]
@@ -103,23 +100,7 @@ def train_fabric(task, head, seed=0, n_train=240, n_test=200, epochs=10, size=56
     filters = [check_positive_int(f, "filters") for f in filters]
     settings = dict(task=task, head=head, seed=int(seed), n_train=n_train, n_test=n_test,
                     epochs=epochs, size=size, n_maps=n_maps, filters=filters, version=_VERSION)
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-    path = cache_dir() / "experiments" / f"fabric_{task}_{head}_{key}.json"
-    if cache and path.exists():
-        try:
-            return json.loads(path.read_text())
-        except ValueError:
-            pass
-    result = _train(settings)
-    if cache:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(result))
-            os.replace(tmp, path)
-        except OSError:
-            pass
-    return result
+    return cached_json(f"fabric_{task}_{head}", settings, lambda: _train(settings), cache=cache)
 
 
 def fabric_experiment(seeds=(0, 1, 2), **kwargs):

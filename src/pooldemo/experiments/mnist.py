@@ -22,15 +22,13 @@ Used in: "What's wrong without pooling", "What pooling buys", "Edges and pooling
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import time
 
 import numpy as np
 
 from .._checks import check_positive_int
-from ..data import SOURCES, cache_dir, load_mnist
+from ..data import SOURCES, load_mnist
+from ._cache import cached_json
 
 __all__ = ["VARIANTS", "SHIFTS", "train_variant", "build_variant", "shift_right",
            "block_average", "results_table"]
@@ -169,22 +167,8 @@ def train_variant(name, epochs=5, seed=0, source="offline", batch_size=64, n_tra
     settings = dict(name=name, epochs=epochs, seed=int(seed), source=source,
                     batch_size=batch_size, n_train=n_train, n_test=n_test,
                     variant=VARIANTS[name], version=_VERSION)
-    path = _cache_path(settings)
-    if cache and path.exists():
-        try:
-            return _decode(json.loads(path.read_text()))
-        except (ValueError, KeyError):
-            pass  # a damaged cache file is retrained and overwritten
-    result = _train(name, settings)
-    if cache:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(result, indent=1))
-            os.replace(tmp, path)
-        except OSError:
-            pass
-    return _decode(json.loads(json.dumps(result)))
+    return cached_json(f"mnist_{name}", settings, lambda: _train(name, settings), cache=cache,
+                       indent=1, decode=_decode)
 
 
 def results_table(results):
@@ -202,12 +186,8 @@ def _variant(name):
     return VARIANTS[name]
 
 
-def _cache_path(settings):
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-    return cache_dir() / "experiments" / f"mnist_{settings['name']}_{key}.json"
-
-
 def _decode(result):
+    """JSON has only string keys: turn ``shifted_accuracy``'s back into pixel counts."""
     result["shifted_accuracy"] = {int(k): v for k, v in result["shifted_accuracy"].items()}
     return result
 

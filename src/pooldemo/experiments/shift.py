@@ -25,15 +25,12 @@ Used in: "Local jitter or global invariance?".
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-
 import numpy as np
 
 from .._checks import check_positive_int
-from ..data import cache_dir, load_mnist
+from ..data import load_mnist
 from ..pooling import global_pool, pool2d
+from ._cache import cached_json
 
 __all__ = ["READOUTS", "STRIDED", "blur_pool", "readouts", "equivariance_error",
            "shift_experiment"]
@@ -165,23 +162,7 @@ def shift_experiment(n_digits=100, max_shift=8, filters=16, seed=0, cache=True):
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     settings = dict(n_digits=n_digits, max_shift=max_shift, filters=filters, seed=int(seed),
                     version=_VERSION)
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-    path = cache_dir() / "experiments" / f"shift_{key}.json"
-    if cache and path.exists():
-        try:
-            return json.loads(path.read_text())
-        except ValueError:
-            pass
-    result = _run(settings)
-    if cache:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(result, indent=1))
-            os.replace(tmp, path)
-        except OSError:
-            pass
-    return result
+    return cached_json("shift", settings, lambda: _run(settings), cache=cache, indent=1)
 
 
 def _run(settings):

@@ -17,14 +17,11 @@ Used in: "Alternatives and critiques".
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-
 import numpy as np
 
 from .._checks import check_positive_int
-from ..data import cache_dir, load_mnist
+from ..data import load_mnist
+from ._cache import cached_json
 from .mnist import VARIANTS, build_variant, shift_right
 
 __all__ = ["smooth_deformation", "warp", "feature_sensitivity", "stability_experiment",
@@ -132,6 +129,8 @@ def stability_experiment(variants=("no_pool", "max_pool", "strided_conv"), epoch
         Largest displacement of the smooth deformation, in pixels.
     n_train : int, optional
         Use only the first n training digits (quick tests).
+    cache : bool
+        Read and write the JSON cache.
 
     Returns
     -------
@@ -152,23 +151,7 @@ def stability_experiment(variants=("no_pool", "max_pool", "strided_conv"), epoch
         check_positive_int(n_train, "n_train")
     settings = dict(variants=list(variants), epochs=epochs, seed=int(seed), n_images=n_images,
                     strength=float(strength), n_train=n_train, version=_VERSION)
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-    path = cache_dir() / "experiments" / f"stability_{key}.json"
-    if cache and path.exists():
-        try:
-            return json.loads(path.read_text())
-        except ValueError:
-            pass
-    result = _run(settings)
-    if cache:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(result, indent=1))
-            os.replace(tmp, path)
-        except OSError:
-            pass
-    return result
+    return cached_json("stability", settings, lambda: _run(settings), cache=cache, indent=1)
 
 
 # --- internals ---------------------------------------------------------------------------------
