@@ -15,7 +15,10 @@ An explorer is one object with two faces:
 
 Speed: artists that change with a control are registered with :meth:`Explorer.dynamic` and drawn
 *animated*; an update restores the saved background and redraws only those (blitting), then
-encodes a PNG with fast compression. A subclass calls :meth:`Explorer.relayout` when a change
+encodes a PNG with fast compression (:func:`_fast_png`). Dynamic texts and images are pasted from
+a cache of pixels already made (:class:`pooldemo.widgets._stamps.Stamps`): drawing text and
+resampling images are the slowest parts of an update, and a control usually changes only some of
+the artists, while the same strings come back as it moves to and fro. A subclass calls :meth:`Explorer.relayout` when a change
 moves axes limits or layout, which costs a full draw (``freeze_layout = True`` keeps the axes
 where the first draw put them, so later full draws skip the layout engine). ``with ex.hold():``
 changes several controls with a single redraw.
@@ -39,7 +42,12 @@ import itertools
 import json
 import traceback
 
+import struct
+import zlib
+
 import numpy as np
+
+from ._stamps import Stamps
 
 __all__ = ["Explorer"]
 
@@ -135,6 +143,7 @@ class Explorer:
         self.controls = {}
         self._dynamic = []
         self._background = None
+        self._stamps = None
         self.last_error = None
         self._build()
         for control in self.controls.values():
@@ -231,9 +240,11 @@ class Explorer:
             self._needs_relayout = False
             self.relayout()
         canvas.restore_region(self._background)
+        if self._stamps is None or self._stamps.figure is not self.figure:
+            self._stamps = Stamps(self.figure)
         for artist in self._dynamic:
             if artist.get_visible() and artist.figure is not None:
-                self.figure.draw_artist(artist)
+                self._stamps.draw(artist)  # unchanged texts and images pasted, the rest drawn
         return text or ""
 
     def request_relayout(self):
@@ -241,10 +252,16 @@ class Explorer:
         self._needs_relayout = True
 
     def png(self, compress_level=1, palette=False):
-        """The current canvas as PNG bytes (fast compression; palette for smaller pages)."""
+        """The current canvas as PNG bytes (fast compression; palette for smaller pages).
+
+        The default (what a live update sends) is :func:`_fast_png`; a palette or another
+        compression level goes through Pillow.
+        """
         from PIL import Image
 
         buf = self.figure.canvas.buffer_rgba()
+        if compress_level == 1 and not palette:
+            return _fast_png(np.asarray(buf))
         h, w = np.asarray(buf).shape[:2]
         im = Image.frombuffer("RGBA", (w, h), buf, "raw", "RGBA", 0, 1).convert("RGB")
         if palette:
@@ -384,6 +401,32 @@ class Explorer:
         bundle["image/png"] = self.png()
         bundle["text/plain"] = f"<{type(self).__name__}: {self.alt_text()}>"
         return bundle
+
+
+def _fast_png(rgba):
+    """PNG bytes of an (H, W, 4) uint8 image: "Up" filter on every row, zlib level 1.
+
+    About twice as fast as Pillow on an explorer figure: the filter is one contiguous numpy
+    subtraction (RGBA keeps rows contiguous; the constant alpha column filters to zeros and costs
+    little), and Pillow's per-row adaptive filter choice is skipped.
+    """
+    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
+    if rgba.ndim != 3 or rgba.shape[2] != 4 or 0 in rgba.shape:
+        raise ValueError(f"rgba must be a non-empty (H, W, 4) array, got shape {rgba.shape}")
+    h, w = rgba.shape[:2]
+    flat = rgba.reshape(h, 4 * w)
+    rows = np.empty((h, 1 + 4 * w), dtype=np.uint8)
+    rows[:, 0] = 2  # filter type Up: each byte minus the byte above it (mod 256)
+    rows[0, 1:] = flat[0]
+    np.subtract(flat[1:], flat[:-1], out=rows[1:, 1:])
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)  # 8-bit RGBA, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows.data, 1)) + chunk(b"IEND", b""))
 
 
 def _widget_values(control):
