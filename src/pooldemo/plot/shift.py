@@ -103,7 +103,13 @@ def shift_panels(features, shifts, curves, current=0, size=2.4, ymax=None):
         "pooled": axes[2].imshow(features["max_pool"], cmap="viridis", vmin=0, vmax=top,
                                  interpolation="nearest"),
     }
-    titles = [ax.set_title("", fontsize=8) for ax in axes[:3]]
+    # the shapes do not change with the shift: static titles (the shift and the numbers belong
+    # in the explorer's readout, which is free to update)
+    h, w = features["shifted"].shape
+    ch, cw = features["conv"].shape
+    ph, pw = features["max_pool"].shape
+    names = [f"input, shifted  {h}x{w}", f"conv + ReLU  {ch}x{cw}", f"2x2 max-pooled  {ph}x{pw}"]
+    titles = [ax.set_title(name, fontsize=8) for ax, name in zip(axes[:3], names)]
     for ax in axes[:3]:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -114,17 +120,10 @@ def shift_panels(features, shifts, curves, current=0, size=2.4, ymax=None):
     return fig, artists
 
 
-def set_shift_panels(artists, features, shifts, curves, current, dy=0):
+def set_shift_panels(artists, features, shifts, curves, current):
     """Update :func:`shift_panels` from new features and curves."""
     artists["input"].set_data(features["shifted"])
     artists["conv"].set_data(features["conv"])
     artists["pooled"].set_data(features["max_pool"])
-    h, w = features["shifted"].shape
-    ch, cw = features["conv"].shape
-    ph, pw = features["max_pool"].shape
-    t = artists["titles"]
-    t[0].set_text(f"input shifted ({current:+d}, {dy:+d})  {h}x{w}")
-    t[1].set_text(f"conv + ReLU {ch}x{cw}  (global max {float(features['global_max']):.2f})")
-    t[2].set_text(f"2x2 max-pooled {ph}x{pw}")
     set_invariance_plot(artists["curves"], shifts, curves, current)
     return artists

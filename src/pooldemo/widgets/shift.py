@@ -105,7 +105,7 @@ class ShiftExplorer(Explorer):
                                                       ymax=self._ymax)
         a = self.artists
         c = a["curves"]
-        self.dynamic(a["input"], a["conv"], a["pooled"], *a["titles"], *c["lines"].values(),
+        self.dynamic(a["input"], a["conv"], a["pooled"], *c["lines"].values(),
                      c["marker"], *c["dots"].values())
 
     def static_values(self, name):
@@ -136,7 +136,7 @@ class ShiftExplorer(Explorer):
             ax = self.artists["curves"]["ax"]
             ax.set_ylim(-0.03 * self._ymax, self._ymax)
             self.request_relayout()
-        plot.set_shift_panels(self.artists, self.current, self.shifts, curves, dx, dy=dy)
+        plot.set_shift_panels(self.artists, self.current, self.shifts, curves, dx)
         i = self.shifts.index(dx)
         change = {name: float(v[i]) for name, v in curves.items()}
         return (f"Shift ({dx:+d}, {dy:+d}) pixels. Relative change against the unshifted image: "
