@@ -1,12 +1,15 @@
 """pooldemo.edges and pooldemo.shapes: numpy edge filters against TensorFlow, convnet tables against
 Keras and the receptive-field closed form."""
 
+import re
+
 import numpy as np
 import pytest
 
 import pooldemo
 from pooldemo.edges import EDGE_FILTERS, conv2d, downsample, edge_maps
-from pooldemo.shapes import DOWNSAMPLE, HEADS, build_convnet, convnet_sizes, layer_table
+from pooldemo.shapes import (DOWNSAMPLE, HEADS, build_convnet, convnet_sizes, convnet_table,
+                             layer_table)
 
 
 # --- edges ---------------------------------------------------------------------------------------
@@ -190,6 +193,28 @@ def test_filters_tuple_and_input_size(tf):
 def test_build_convnet_bad_settings(kwargs, exc, words):
     with pytest.raises(exc, match=words):
         build_convnet(**kwargs)
+    with pytest.raises(exc, match=words):  # the TensorFlow-free table says the same
+        convnet_table(**kwargs)
+
+
+@pytest.mark.parametrize("filters,input_size,n_classes", [(32, 28, 10), ((4, 6, 5, 7), 64, 3),
+                                                          (1, 9, 2)])
+def test_convnet_table_is_layer_table_of_the_keras_model(tf, filters, input_size, n_classes):
+    checked = 0
+    for blocks in (1, 2, 3, 4):
+        for down in DOWNSAMPLE:
+            for head in HEADS:
+                f = filters if isinstance(filters, int) else filters[:blocks]
+                try:
+                    model = build_convnet(blocks, down, head, f, input_size, n_classes)
+                except ValueError as exc:
+                    with pytest.raises(ValueError, match=re.escape(str(exc))):
+                        convnet_table(blocks, down, head, f, input_size, n_classes)
+                    continue
+                assert convnet_table(blocks, down, head, f, input_size, n_classes) == \
+                    layer_table(model)
+                checked += 1
+    assert checked >= 20
 
 
 def test_layer_table_rejects_non_models():

@@ -2,8 +2,9 @@
 
 Controls: ``blocks`` (number of conv blocks), ``downsample`` (max / average pooling, stride-2
 convolutions, none) and ``head`` (flatten / global average / global max), then ``Dense(10)``. Each
-setting is a real ``tf.keras`` model from :func:`pooldemo.shapes.build_convnet` (tables cached per
-setting); the figure shows per layer the number of output values, the parameters and the
+setting is a network of :func:`pooldemo.shapes.build_convnet`, tabulated by
+:func:`pooldemo.shapes.convnet_table` (the same numbers as the Keras model, without building it;
+cached per setting); the figure shows per layer the number of output values, the parameters and the
 receptive field, and the readout the full table. Settings that cannot be built (too many blocks
 for the input) are reported, not raised. Used in: the chapter on what goes wrong without pooling,
 the explorers gallery.
@@ -23,16 +24,13 @@ _TABLES = {}  # (blocks, downsample, head, filters, input_size) -> rows or error
 
 
 def convnet_table(blocks, downsample, head, filters=32, input_size=28):
-    """``layer_table(build_convnet(...))``, cached; a string (the error) for impossible settings."""
+    """:func:`pooldemo.shapes.convnet_table`, cached; a string (the error) for impossible settings."""
     key = (blocks, downsample, head, filters, input_size)
     if key not in _TABLES:
         try:
-            shapes.convnet_sizes(blocks, downsample, input_size)
+            _TABLES[key] = shapes.convnet_table(blocks, downsample, head, filters, input_size)
         except ValueError as exc:
             _TABLES[key] = str(exc)
-        else:
-            _TABLES[key] = shapes.layer_table(
-                shapes.build_convnet(blocks, downsample, head, filters, input_size))
     return _TABLES[key]
 
 
