@@ -124,7 +124,8 @@ def bench_explorers(rounds=3, per_control=6):
             notes.append(f"{cls_name}: no control to move")
             continue
         update_s, update_cpu, png_bytes, errors, by_control = [], [], [], 0, {}
-        for _ in range(rounds):
+        first_round = 0
+        for round_ in range(rounds):
             for name, value in plan:
                 control = explorer.controls[name]
                 if control.value == value:
@@ -136,6 +137,8 @@ def bench_explorers(rounds=3, per_control=6):
                 by_control.setdefault(name, []).append(update_s[-1])
                 png_bytes.append(len(explorer.image.value))
                 errors += explorer.last_error is not None
+            if round_ == 0:
+                first_round = len(update_s)
 
         def full_redraw():
             explorer._background = None
@@ -153,7 +156,11 @@ def bench_explorers(rounds=3, per_control=6):
         plt.close(explorer.figure)
         med, p95, fmed = statistics.median(update_s), pct(update_s, 95), statistics.median(fresh_s)
         cmed, cfmed = statistics.median(update_cpu), statistics.median(fresh_cpu)
+        # the first pass visits each state for the first time: text stamps and cached tables
+        # are being made, so it is what a reader feels on a first look
+        first_med = statistics.median(update_s[:first_round]) if first_round else float("nan")
         rows.append(dict(name=cls_name, n=len(update_s), median=med, p95=p95, fresh=fmed,
+                         first=first_med,
                          fresh_p95=pct(fresh_s, 95), redraw=statistics.median(redraw_s),
                          ratio=med / fmed, png=int(np.median(png_bytes)), errors=errors,
                          cpu=cmed, cpu_p95=pct(update_cpu, 95), fresh_cpu=cfmed,
@@ -167,14 +174,17 @@ def bench_explorers(rounds=3, per_control=6):
              "the PNG. Full redraw = the same state drawn without blitting, for information. "
              "Wall-clock times depend on what else the machine runs; CPU times (process time of "
              "this single-threaded work) are what a quiet machine would show. "
-             "Target: ratio <= 0.1 and median <= 16 ms.", "",
-             "| explorer | changes | median ms | p95 ms | naive median ms | naive p95 ms | "
+             f"The plan is run {rounds} times; 'first pass' is the median of the first run "
+             "alone, when every state is visited for the first time (text stamps and cached "
+             "tables are being made). Target: ratio <= 0.1 and median <= 16 ms.", "",
+             "| explorer | changes | median ms | p95 ms | first pass median ms | "
+             "naive median ms | naive p95 ms | "
              "ratio | full redraw ms | CPU median ms | CPU p95 ms | CPU naive ms | CPU ratio | "
              "PNG bytes | errors | met (wall) | met (CPU) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['name']} | {r['n']} | {ms(r['median'])} | {ms(r['p95'])} | "
-                     f"{ms(r['fresh'])} | {ms(r['fresh_p95'])} | {r['ratio']:.3f} | "
+                     f"{ms(r['first'])} | {ms(r['fresh'])} | {ms(r['fresh_p95'])} | {r['ratio']:.3f} | "
                      f"{ms(r['redraw'])} | {ms(r['cpu'])} | {ms(r['cpu_p95'])} | "
                      f"{ms(r['fresh_cpu'])} | {r['cpu_ratio']:.3f} | {r['png']:,} | "
                      f"{r['errors']} | {verdict(r['ok'])} | {verdict(r['cpu_ok'])} |")
@@ -513,8 +523,9 @@ def _summary(part, data):
     if part == "explorers":
         for r in data:
             rows.append((f"explorer update: {r['name']}",
-                         f"median {ms(r['median'])} ms (CPU {ms(r['cpu'])} ms), "
-                         f"{r['ratio']:.3f} of a from-scratch redraw (CPU {r['cpu_ratio']:.3f})",
+                         f"median {ms(r['median'])} ms (CPU {ms(r['cpu'])} ms; first pass "
+                         f"{ms(r['first'])} ms), {r['ratio']:.3f} of a from-scratch redraw "
+                         f"(CPU {r['cpu_ratio']:.3f})",
                          "<= 16 ms and <= 0.1", r["ok"]))
     elif part == "kernels" and data:
         worst = max(data, key=lambda r: r["ours"] / r["tf"])
