@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import random
+import re
 import types
 
 import matplotlib.pyplot as plt
@@ -136,3 +137,25 @@ def test_error_in_a_callback_is_shown_not_swallowed(cls, monkeypatch, close_figu
         assert "boom from" in ex.error.value and "Boom" in ex.error.value
     control.value = old  # the package works again: the error box clears
     assert ex.last_error is None and ex.error.value == ""
+
+
+@pytest.mark.parametrize("name,min_size", [("EdgePoolingExplorer", 3), ("ShiftExplorer", 8)])
+@pytest.mark.parametrize("image,words", [
+    (np.zeros((2, 40)), "image must be at least {n}x{n}, got shape (2, 40)"),
+    (np.zeros((9, 9, 2)), "image must be (H, W) or (H, W, 1), got shape (9, 9, 2)"),
+    (np.zeros((9,)), "image must be shaped (H, W) or (H, W, C), got shape (9,)"),
+    (np.full((9, 9), np.nan), "image must hold finite numbers, got NaN or inf"),
+    (np.array([["a"] * 9] * 9), "image must hold real numbers or booleans, got dtype <U1"),
+])
+def test_a_bad_image_is_named(name, min_size, image, words):
+    cls = getattr(pooldemo.widgets, name)
+    with pytest.raises((ValueError, TypeError), match=re.escape(words.format(n=min_size))):
+        cls(image=image)
+
+
+def test_an_image_with_one_channel_is_taken_as_a_2d_map():
+    from pooldemo._checks import as_image
+
+    x = np.arange(81.0).reshape(9, 9)
+    np.testing.assert_array_equal(as_image(x[..., None]), x)
+    assert as_image(x.astype(np.uint8)).dtype == float

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_pair", "as_feature_map", "check_padding", "check_positive_int"]
+__all__ = ["as_pair", "as_feature_map", "as_image", "check_padding", "check_positive_int"]
 
 
 def check_positive_int(value, name):
@@ -49,3 +49,20 @@ def as_feature_map(x, name="x", ndims=(2, 3, 4)):
         allowed = " or ".join(shapes[n] for n in ndims)
         raise ValueError(f"{name} must be shaped {allowed}, got shape {arr.shape}")
     return arr
+
+
+def as_image(x, name="image", min_size=1):
+    """Return a single-channel image, (H, W) or (H, W, 1), as a float (H, W) array, else raise.
+
+    It must be at least ``min_size`` pixels on each side and hold finite numbers.
+    """
+    arr = as_feature_map(x, name, ndims=(2, 3))
+    if arr.ndim == 3:
+        if arr.shape[-1] != 1:
+            raise ValueError(f"{name} must be (H, W) or (H, W, 1), got shape {arr.shape}")
+        arr = arr[..., 0]
+    if min(arr.shape) < min_size:
+        raise ValueError(f"{name} must be at least {min_size}x{min_size}, got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must hold finite numbers, got NaN or inf")
+    return arr.astype(float)

@@ -8,10 +8,8 @@ only gets blurred and thicker. Used in: the edges-and-pooling chapter, the explo
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import edges
-from .._checks import as_feature_map, check_positive_int
+from .._checks import as_image, check_positive_int
 from ._base import Explorer
 
 __all__ = ["EdgePoolingExplorer"]
@@ -43,16 +41,7 @@ class EdgePoolingExplorer(Explorer):
             from ..data import digit
 
             image = digit(7, index=DEFAULT_INDEX)
-        x = as_feature_map(image, "image", ndims=(2, 3))
-        if x.ndim == 3:
-            if x.shape[-1] != 1:
-                raise ValueError(f"image must be (H, W) or (H, W, 1), got shape {x.shape}")
-            x = x[..., 0]
-        if min(x.shape) < 3:
-            raise ValueError(f"image must be at least 3x3, got shape {x.shape}")
-        if not np.all(np.isfinite(x)):
-            raise ValueError("image must hold finite numbers, got NaN or inf")
-        self.x = x.astype(float)
+        self.x = as_image(image, "image", min_size=3)
         if filter not in edges.EDGE_FILTERS:
             raise ValueError(f"filter must be one of {tuple(edges.EDGE_FILTERS)}, got {filter!r}")
         self._pool_max = min(_MAX_POOL, *self.x.shape)

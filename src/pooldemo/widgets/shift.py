@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from .. import shift
-from .._checks import as_feature_map
+from .._checks import as_feature_map, as_image
 from ._base import Explorer
 
 __all__ = ["ShiftExplorer"]
@@ -52,15 +52,7 @@ class ShiftExplorer(Explorer):
             from ..data import digit
 
             image = digit(7, index=DEFAULT_INDEX)
-        x = as_feature_map(image, "image", ndims=(2, 3))
-        if x.ndim == 3:
-            if x.shape[-1] != 1:
-                raise ValueError(f"image must be (H, W) or (H, W, 1), got shape {x.shape}")
-            x = x[..., 0]
-        if min(x.shape) < 8:
-            raise ValueError(f"image must be at least 8x8, got shape {x.shape}")
-        if not np.isfinite(x).all():
-            raise ValueError("image must hold finite numbers, got NaN or inf")
+        x = as_image(image, "image", min_size=8)
         if isinstance(filter, str):
             if filter not in EDGE_FILTERS:
                 raise ValueError(f"filter must be one of {tuple(EDGE_FILTERS)} or a 3x3 kernel, "
