@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import time
 
 import pytest
 
@@ -10,6 +11,11 @@ from pooldemo._files import atomic_write
 from pooldemo.experiments._cache import cached_json
 
 SETTINGS = dict(n=3, seed=0, sizes=[1, 2])
+
+
+def files(folder):
+    """The folder's files but the (empty, kept) lock files of computations."""
+    return [p for p in folder.iterdir() if not p.name.endswith(".lock")]
 
 
 @pytest.fixture
@@ -39,7 +45,7 @@ def test_miss_computes_once_and_writes_the_file(cache):
     assert result == ROUND_TRIP  # the JSON round trip, not the tuple and int key compute returned
     key = hashlib.sha256(json.dumps(SETTINGS, sort_keys=True).encode()).hexdigest()[:16]
     assert key == "abdb66d32004f007"  # file names must not change, or every old cache misses
-    assert [p.name for p in cache.iterdir()] == [f"demo_{key}.json"]  # no temporary file left
+    assert [p.name for p in files(cache)] == [f"demo_{key}.json"]  # no temporary file left
     text = (cache / f"demo_{key}.json").read_text()
     assert text == json.dumps(Counter()(), indent=1)
     assert json.loads(text) == result
@@ -59,12 +65,12 @@ def test_hit_does_not_compute(cache):
 def test_cache_false_never_reads_or_writes(cache):
     compute = Counter()
     cached_json("demo", SETTINGS, compute)
-    (path,) = cache.iterdir()
+    (path,) = files(cache)
     written = path.read_text()
     assert cached_json("demo", SETTINGS, compute, cache=False) == dict(ROUND_TRIP, calls=2)
     assert cached_json("fresh", SETTINGS, compute, cache=False) == dict(ROUND_TRIP, calls=3)
     assert compute.calls == 3
-    assert list(cache.iterdir()) == [path] and path.read_text() == written
+    assert files(cache) == [path] and path.read_text() == written
 
 
 def test_cache_false_creates_no_folder(cache):
@@ -85,7 +91,7 @@ def test_decode_runs_on_hit_and_miss_and_a_damaged_file_is_recomputed(cache):
     assert cached_json("demo", SETTINGS, shifted, decode=decode) == {0: 1.0, 1: 0.5}
     assert cached_json("demo", SETTINGS, shifted, decode=decode) == {0: 1.0, 1: 0.5}
     assert compute.calls == 1
-    (path,) = cache.iterdir()
+    (path,) = files(cache)
     for damaged in ('{"by_', '{"other": 1}', "\xff"):  # bad JSON, KeyError in decode, bad bytes
         path.write_bytes(damaged.encode("latin-1"))
         assert cached_json("demo", SETTINGS, shifted, decode=decode) == {0: 1.0, 1: 0.5}
@@ -114,7 +120,7 @@ def test_unwritable_cache_still_returns_the_result(tmp_path, monkeypatch):
 def test_bad_input_is_a_clear_error(cache, args, error, match):
     with pytest.raises(error, match=match):
         cached_json(*args)
-    assert not cache.exists() or not list(cache.iterdir())
+    assert not cache.exists() or not files(cache)
 
 
 def test_atomic_write_replaces_whole_files_and_leaves_no_temporary(tmp_path, monkeypatch):
@@ -134,3 +140,30 @@ def test_atomic_write_replaces_whole_files_and_leaves_no_temporary(tmp_path, mon
     assert os.listdir(path.parent) == ["b.npz"]  # and the temporary file is gone
     with pytest.raises(TypeError, match="str or bytes"):
         atomic_write(path, 3)
+
+
+def _slow_count(counter, result_queue):
+    """Run in a child process: a cached computation that takes a while and counts its calls."""
+    def compute():
+        with open(counter, "a") as f:
+            f.write("x")
+        time.sleep(1.0)
+        return {"value": 42}
+
+    result_queue.put(cached_json("race", {"n": 1}, compute))
+
+
+def test_two_processes_compute_a_missing_result_once(cache):
+    import multiprocessing
+
+    counter = cache.parent / "calls.txt"
+    ctx = multiprocessing.get_context("fork")
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_slow_count, args=(counter, results)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    got = [results.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert got == [{"value": 42}, {"value": 42}]
+    assert counter.read_text() == "x"  # the second process waited and read the file

@@ -1,14 +1,52 @@
-"""Atomic file writes for the caches: a reader sees the old file or the new one, never half of one.
+"""File helpers for the caches: atomic writes (a reader sees the old file or the new one, never half
+of one) and an exclusive lock (two processes do not compute the same result at once).
 
 Used by :mod:`pooldemo.data` (the MNIST split) and :mod:`pooldemo.experiments._cache` (results).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "exclusive_lock"]
+
+
+@contextlib.contextmanager
+def exclusive_lock(path):
+    """Hold an exclusive ``flock`` on ``path`` (created if missing) for the ``with`` block.
+
+    A second process asking for the same lock waits until the first leaves its block. Where
+    locking is impossible (no ``fcntl``, as on Windows, or a read-only folder) the block runs
+    unlocked: the lock only saves duplicate work, it is never needed for correctness.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with exclusive_lock(Path(folder) / "result.json.lock"):
+    ...         print("computing")
+    computing
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def atomic_write(path, data):

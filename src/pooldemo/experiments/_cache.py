@@ -2,16 +2,19 @@
 
 A result lives in ``cache_dir() / "experiments" / f"{prefix}_{key}.json"``, where ``key`` is the
 first 16 hex digits of the SHA-256 of the settings as sorted-key JSON: every setting that can
-change a number is part of the file name, so changed settings never reuse an old result.
+change a number is part of the file name, so changed settings never reuse an old result. A miss
+is computed while holding a lock on ``<file>.lock``: two processes wanting the same result (two
+chapters executing at once in the book build) compute it once, the second waits and reads it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 
-from .._files import atomic_write
+from .._files import atomic_write, exclusive_lock
 from ..data import cache_dir
 
 __all__ = ["cached_json"]
@@ -73,19 +76,32 @@ def cached_json(prefix, settings, compute, cache=True, indent=None, decode=None)
     except TypeError as exc:
         raise TypeError(f"settings for {prefix!r} must be JSON-serialisable: {exc}") from exc
     path = cache_dir() / "experiments" / f"{prefix}_{key}.json"
-    if cache and path.exists():
+    hit = _read(path, decode) if cache else None
+    if hit is not None:
+        return hit[0]
+    lock = exclusive_lock(path.with_name(path.name + ".lock")) if cache else contextlib.nullcontext()
+    with lock:
+        hit = _read(path, decode) if cache else None  # made by another process while we waited
+        if hit is not None:
+            return hit[0]
+        result = compute()
         try:
-            return decode(json.loads(path.read_bytes()))
-        except (ValueError, KeyError):
-            pass  # a damaged cache file is computed again and overwritten
-    result = compute()
-    try:
-        text = json.dumps(result, indent=indent)
-    except TypeError as exc:
-        raise TypeError(f"the result for {prefix!r} must be JSON-serialisable: {exc}") from exc
-    if cache:
-        try:
-            atomic_write(path, text)
-        except OSError:
-            pass  # an unwritable cache only costs computing the result again next time
+            text = json.dumps(result, indent=indent)
+        except TypeError as exc:
+            raise TypeError(f"the result for {prefix!r} must be JSON-serialisable: {exc}") from exc
+        if cache:
+            try:
+                atomic_write(path, text)
+            except OSError:
+                pass  # an unwritable cache only costs computing the result again next time
     return decode(json.loads(text))
+
+
+def _read(path, decode):
+    """``(decoded result,)`` from the cache file, or None if it is missing or damaged."""
+    if not path.exists():
+        return None
+    try:
+        return (decode(json.loads(path.read_bytes())),)
+    except (ValueError, KeyError):
+        return None  # a damaged cache file is computed again and overwritten
