@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
 # Build the book to book/_build/html (set-up included). `--fresh` empties book/_build first, so every
 # chapter executes (the tests and CI use it); without it the execution cache makes an unchanged
-# rebuild take seconds. Any warning or failing cell fails the build (-W).
+# rebuild take seconds. Any warning or failing cell fails the build (-W). `--book DIR` builds
+# another copy of the book (scripts/build-chapters.sh and the benchmark use it).
+# Two chapters execute at once on a multi-core machine (book/_ext/parallel_build.py);
+# POOLDEMO_BUILD_JOBS=1 builds serially.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+fresh=0 book=book
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --fresh) fresh=1 ;;
+    --book) [ $# -ge 2 ] || { echo "--book needs a folder" >&2; exit 2; }; book=$2; shift ;;
+    *) echo "usage: scripts/build-book.sh [--fresh] [--book DIR]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -f "$book/_config.yml" ] || { echo "no Jupyter Book at $book (no _config.yml)" >&2; exit 2; }
 bash scripts/setup.sh book
-if [ "${1:-}" = "--fresh" ]; then rm -rf book/_build; fi
+if [ "$fresh" = 1 ]; then rm -rf "$book/_build"; fi
 # TF_CPP_MIN_LOG_LEVEL=3: TensorFlow 2.21 writes harmless C++ ERROR-level lines (absl) to stderr
 # during fit(), and stderr in a cell fails the strict build. No MPLBACKEND: kernels use inline.
 export TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0
-export POOLDEMO_CACHE="$PWD/book/_build/.pooldemo-cache"
+export POOLDEMO_CACHE="$(cd "$book" && pwd)/_build/.pooldemo-cache"
 # offline guard: the build and its kernels may connect to loopback only (scripts/offline)
 export POOLDEMO_OFFLINE=1 PYTHONPATH="$PWD/scripts/offline${PYTHONPATH:+:$PYTHONPATH}"
-.venv/bin/jupyter-book build book -W -n --keep-going
-echo "Built: book/_build/html/index.html"
+start=$(date +%s)
+.venv/bin/jupyter-book build "$book" -W -n --keep-going
+echo "Built $book in $(( $(date +%s) - start )) s: $book/_build/html/index.html"

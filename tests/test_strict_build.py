@@ -25,6 +25,7 @@ def small_book(tmp_path, chapters):
     for name in ("_config.yml", "references.bib", "index.md", "bibliography.md"):
         shutil.copy(BOOK / name, out / name)
     shutil.copytree(BOOK / "_vendor", out / "_vendor")
+    shutil.copytree(BOOK / "_ext", out / "_ext")
     for name in chapters:
         shutil.copy(BOOK / f"{name}.ipynb", out / f"{name}.ipynb")
     lines = ["format: jb-book", "root: index", "parts:"]
