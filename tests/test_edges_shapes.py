@@ -184,6 +184,7 @@ def test_filters_tuple_and_input_size(tf):
     (dict(blocks=2, input_size=3), ValueError, "pool1 gets a 1x1"),
     (dict(blocks=5, downsample="strided"), ValueError, "blocks=5"),
     (dict(blocks=0), ValueError, "blocks"),
+    (dict(blocks=10**30, downsample="none"), ValueError, "blocks must be at most 1023"),
     (dict(downsample="stride"), ValueError, "'stride'"),
     (dict(head="dense"), ValueError, "'dense'"),
     (dict(filters=(32, 64)), ValueError, "filters"),

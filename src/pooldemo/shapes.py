@@ -28,10 +28,16 @@ HEADS = ("flatten", "global_average", "global_max")
 
 
 MAX_FILTERS = 4096  # per layer; more would not fit a demonstration (or TensorFlow's int32 shapes)
+MAX_INPUT_SIZE = 2048  # pixels per side
+MAX_BLOCKS = (MAX_INPUT_SIZE - 1) // 2  # each valid 3x3 conv takes 2 pixels: no input allows more
 
 
 def check_filters(filters, blocks):
     """Filters per block as a tuple: an int ``f`` gives (f, 2f, 2f, ...); at most MAX_FILTERS."""
+    blocks = check_positive_int(blocks, "blocks")
+    if blocks > MAX_BLOCKS:
+        raise ValueError(f"blocks must be at most {MAX_BLOCKS} (each 3x3 convolution takes 2 "
+                         f"pixels of an input of at most {MAX_INPUT_SIZE}), got {blocks!r}")
     if isinstance(filters, numbers.Integral) and not isinstance(filters, bool):
         f = check_positive_int(filters, "filters")
         filters = (f,) + (2 * f,) * (blocks - 1)
@@ -44,9 +50,6 @@ def check_filters(filters, blocks):
     if max(filters) > MAX_FILTERS:
         raise ValueError(f"filters must be at most {MAX_FILTERS} per layer, got {filters!r}")
     return filters
-
-
-MAX_INPUT_SIZE = 2048  # pixels per side
 
 
 def check_input_size(input_size):
