@@ -387,7 +387,10 @@ def bench_build(chapters):
         tail = [line for line in str(exc).splitlines() if "WARNING" in line or "rror" in line]
         return ["## 4. Book build", "", "**The build failed**, so nothing was measured:", "",
                 "```", *tail[-8:], "```"], {}
-    jobs = os.environ.get("POOLDEMO_BUILD_JOBS") or str(max(1, min(os.cpu_count() or 1, 4)))
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from parallel_build import _jobs  # the process count the build itself uses
+
+    jobs = _jobs()
     full = chapters == ["all"]
     lines = ["## 4. Book build", "",
              f"Built: {what}, each time with `scripts/build-book.sh` (what the README's first "
