@@ -18,8 +18,8 @@ Speed: artists that change with a control are registered with :meth:`Explorer.dy
 encodes a PNG with fast compression (:func:`_fast_png`). Dynamic texts and images are pasted from
 a cache of pixels already made (:class:`pooldemo.widgets._stamps.Stamps`): drawing text and
 resampling images are the slowest parts of an update, and a control usually changes only some of
-the artists, while the same strings come back as it moves to and fro. A subclass calls :meth:`Explorer.relayout` when a change
-moves axes limits or layout, which costs a full draw (``freeze_layout = True`` keeps the axes
+the artists, while the same strings come back as it moves to and fro. A subclass calls
+:meth:`Explorer.relayout` when a change moves axes limits or layout, which costs a full draw (``freeze_layout = True`` keeps the axes
 where the first draw put them, so later full draws skip the layout engine). ``with ex.hold():``
 changes several controls with a single redraw.
 
@@ -40,9 +40,8 @@ import html
 import io
 import itertools
 import json
-import traceback
-
 import struct
+import traceback
 import zlib
 
 import numpy as np
@@ -143,9 +142,9 @@ class Explorer:
         self.controls = {}
         self._dynamic = []
         self._background = None
-        self._stamps = None
         self.last_error = None
         self._build()
+        self._stamps = Stamps(self.figure)  # pixels of unchanged dynamic texts and images
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
@@ -240,8 +239,6 @@ class Explorer:
             self._needs_relayout = False
             self.relayout()
         canvas.restore_region(self._background)
-        if self._stamps is None or self._stamps.figure is not self.figure:
-            self._stamps = Stamps(self.figure)
         for artist in self._dynamic:
             if artist.get_visible() and artist.figure is not None:
                 self._stamps.draw(artist)  # unchanged texts and images pasted, the rest drawn

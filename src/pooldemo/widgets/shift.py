@@ -74,7 +74,7 @@ class ShiftExplorer(Explorer):
         for name, value in (("dx", dx), ("dy", dy)):
             if abs(value) > max_shift:
                 raise ValueError(f"{name} must be within ±max_shift={max_shift}, got {value}")
-        self.x = x.astype(float)
+        self.x = x  # as_image gave floats
         self.filter = filter
         self.max_shift = int(max_shift)
         self.shifts = list(range(-self.max_shift, self.max_shift + 1))
