@@ -185,7 +185,8 @@ def bench_explorers(rounds=3, per_control=6):
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['name']} | {r['n']} | {ms(r['median'])} | {ms(r['p95'])} | "
-                     f"{ms(r['first'])} | {ms(r['fresh'])} | {ms(r['fresh_p95'])} | {r['ratio']:.3f} | "
+                     f"{ms(r['first'])} | {ms(r['fresh'])} | {ms(r['fresh_p95'])} | "
+                     f"{r['ratio']:.3f} | "
                      f"{ms(r['redraw'])} | {ms(r['cpu'])} | {ms(r['cpu_p95'])} | "
                      f"{ms(r['fresh_cpu'])} | {r['cpu_ratio']:.3f} | {r['png']:,} | "
                      f"{r['errors']} | {verdict(r['ok'])} | {verdict(r['cpu_ok'])} |")

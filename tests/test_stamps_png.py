@@ -122,7 +122,8 @@ def test_image_stamps_give_the_pixels_of_image_draw():
                lambda: im1.set_alpha(0.5), lambda: im1.set_data(a)]
     for change in changes:
         change()
-        np.testing.assert_array_equal(_draw(fig, bg, [im1, im2], stamps), _draw(fig, bg, [im1, im2]))
+        np.testing.assert_array_equal(_draw(fig, bg, [im1, im2], stamps),
+                                      _draw(fig, bg, [im1, im2]))
     assert stamps.hits >= 5  # unchanged images were pasted
     im1.set_data(a * 0.5)  # same shape, new values: not a stale paste
     hits = stamps.hits

@@ -79,8 +79,8 @@ def cached_json(prefix, settings, compute, cache=True, indent=None, decode=None)
     hit = _read(path, decode) if cache else None
     if hit is not None:
         return hit[0]
-    lock = exclusive_lock(path.with_name(path.name + ".lock")) if cache else contextlib.nullcontext()
-    with lock:
+    lock = path.with_name(path.name + ".lock")
+    with exclusive_lock(lock) if cache else contextlib.nullcontext():
         hit = _read(path, decode) if cache else None  # made by another process while we waited
         if hit is not None:
             return hit[0]

@@ -179,7 +179,8 @@ def _image_key(image, dpi, magnification):
                               if isinstance(v, (int, float, bool, str, type(None)))))
     cmap_state = (id(cmap), cmap.name, cmap.N, tuple(cmap.get_bad()), tuple(cmap.get_under()),
                   tuple(cmap.get_over()))
-    return (digest.hexdigest(), data.shape, str(data.dtype), cmap_state, type(norm).__name__, norm_state, tuple(image.get_extent()),
+    return (digest.hexdigest(), data.shape, str(data.dtype), cmap_state, type(norm).__name__,
+            norm_state, tuple(image.get_extent()),
             image.get_interpolation(), getattr(image, "_interpolation_stage", None),
             image.get_filternorm(), image.get_filterrad(), image.get_resample(), image.origin,
             image.get_alpha(), tuple(image.get_transform().get_matrix().ravel()),

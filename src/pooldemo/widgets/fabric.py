@@ -205,7 +205,8 @@ class FabricPoolingExplorer(Explorer):
             who = f"<i>{names[k]}</i>: " if names else ""
             parts.append(
                 f"{who}global max <b>{mx:.2f}</b> → max head says "
-                f"<b>{yes if mx >= threshold else no}</b>; global average <b>{avg:.3f}</b> → average head says "
+                f"<b>{yes if mx >= threshold else no}</b>; global average <b>{avg:.3f}</b> → "
+                f"average head says "
                 f"<b>{yes if avg >= threshold else no}</b> (threshold {threshold:.2f}).")
         if names and np.isclose(self.pooled[0][1], self.pooled[1][1]):
             parts.append(f"Both maps have global average {self.pooled[0][1]:.3f}: only global "

@@ -24,7 +24,7 @@ _TABLES = {}  # (blocks, downsample, head, filters, input_size) -> rows or error
 
 
 def convnet_table(blocks, downsample, head, filters=32, input_size=28):
-    """:func:`pooldemo.shapes.convnet_table`, cached; a string (the error) for impossible settings."""
+    """:func:`pooldemo.shapes.convnet_table`, cached; the error message for impossible settings."""
     key = (blocks, downsample, head, filters, input_size)
     if key not in _TABLES:
         try:
