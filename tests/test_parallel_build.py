@@ -98,3 +98,16 @@ def test_the_config_declares_the_extension_and_the_chapters_exist():
     named = config["config"]["parallel_build_first"] + config["config"]["parallel_build_last"]
     # the extension skips names it does not find (partial books), so check them here
     assert named and all((BOOK / f"{name}.ipynb").exists() for name in named)
+
+
+def test_the_execution_cache_is_made_before_the_processes_start(tmp_path):
+    path = tmp_path / "_build" / ".jupyter_cache"
+    config = types.SimpleNamespace(execution_mode="cache", execution_cache_path=str(path))
+    env = types.SimpleNamespace(mystnb_config=config)
+    parallel_build._prepare_cache(fake_app([], []), env, [])
+    assert path.is_dir() and any(path.iterdir())  # the folder and jupyter-cache's database
+    parallel_build._prepare_cache(fake_app([], []), env, [])  # again: no FileExistsError
+    off = types.SimpleNamespace(mystnb_config=types.SimpleNamespace(
+        execution_mode="off", execution_cache_path=str(tmp_path / "other")))
+    parallel_build._prepare_cache(fake_app([], []), off, [])
+    assert not (tmp_path / "other").exists()

@@ -15,6 +15,10 @@ What this extension does (``jupyter-book build`` has no ``-j`` option):
 - reads one document per process instead of Sphinx's default of several, so that a free process
   takes the next document (Sphinx would otherwise cut 13 documents into fixed batches of 6, 6 and
   1, and one batch would hold most of the training);
+- creates myst-nb's execution cache (jupyter-cache's folder and database) in the main process
+  before the reading processes start: jupyter-cache creates them on first use without
+  ``exist_ok``, so two processes starting together could both try (seen once in CI as
+  ``FileExistsError: .../.jupyter_cache``);
 - starts the documents named in ``parallel_build_first`` (``_config.yml``) before the others and
   those in ``parallel_build_last`` after them: the chapters that train networks first, so the
   processes finish at about the same time, and the summary last, since it mostly reads results
@@ -48,6 +52,15 @@ def _declare_safe(app):
         ext.parallel_read_safe = True
 
 
+def _prepare_cache(app, env, docnames):
+    config = getattr(env, "mystnb_config", None)
+    if config is None or config.execution_mode != "cache" or not config.execution_cache_path:
+        return
+    from jupyter_cache import get_cache
+
+    get_cache(config.execution_cache_path).db  # makes the folder and the database once
+
+
 def _order(app, env, docnames):
     # names of documents this build does not read are skipped: a partial book
     # (scripts/build-chapters.sh) or a warm build (only changed documents are read)
@@ -66,5 +79,6 @@ def setup(app):
     if app.parallel > 1:
         sphinx.builders.make_chunks = _one_per_chunk
         app.connect("builder-inited", _declare_safe)
+        app.connect("env-before-read-docs", _prepare_cache)
         app.connect("env-before-read-docs", _order)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
