@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from ._checks import check_positive_int
 
-__all__ = ["chollet_convnet", "conv_stack", "HEADS", "DOWNSAMPLERS", "count_flops"]
+__all__ = ["chollet_convnet", "conv_stack", "HEADS", "DOWNSAMPLERS", "count_macs", "count_flops"]
 
 HEADS = ("dense64", "dense512", "global_max", "global_average", "none")
-DOWNSAMPLERS = ("max", "average", "strided", "none")
+DOWNSAMPLERS = ("max", "average", "strided", "all_conv", "none")
 
 
 def chollet_convnet(pooling="max", head="dense64", input_size=28, filters=(32, 64, 64),
@@ -22,10 +22,12 @@ def chollet_convnet(pooling="max", head="dense64", input_size=28, filters=(32, 6
 
     Parameters
     ----------
-    pooling : {"max", "average", "strided", "none"}
-        What follows conv 1 and conv 2: a 2x2/2 max or average pool, nothing ("none"), or
-        "strided": no pool, and conv 2 and conv 3 use stride 2 instead (down-sampling by the
-        convolution itself, as in the all-convolutional net).
+    pooling : {"max", "average", "strided", "all_conv", "none"}
+        What follows conv 1 and conv 2: a 2x2/2 max or average pool, nothing ("none"),
+        "strided": no pool, and conv 2 and conv 3 use stride 2 instead (Springenberg et al.'s
+        "Strided-CNN" type), or "all_conv": each pool replaced by a learned 2x2 convolution with
+        stride 2 and ReLU (their "All-CNN" type: an extra layer, same shapes and receptive
+        fields as the pooled model).
     head : {"dense64", "dense512", "global_max", "global_average", "none"}
         "dense64": Flatten, Dense(64, relu), Dense(n_classes) as in the book; "dense512": Flatten,
         Dense(512, relu), Dense(n_classes); "global_*": global pooling then Dense(n_classes);
@@ -55,6 +57,8 @@ def chollet_convnet(pooling="max", head="dense64", input_size=28, filters=(32, 6
         if i < len(filters) - 1 and pooling in ("max", "average"):
             cls = layers.MaxPooling2D if pooling == "max" else layers.AveragePooling2D
             stack.append(cls(2, name=f"pool{i + 1}"))
+        elif i < len(filters) - 1 and pooling == "all_conv":
+            stack.append(layers.Conv2D(f, 2, strides=2, activation="relu", name=f"down{i + 1}"))
     if head in ("dense64", "dense512"):
         stack += [layers.Flatten(name="flatten"),
                   layers.Dense(64 if head == "dense64" else 512, activation="relu", name="dense"),
@@ -102,8 +106,10 @@ def conv_stack(specs, input_size=28, channels=1, filters=8, name="stack"):
     return tf.keras.Sequential(stack, name=name)
 
 
-def count_flops(model):
-    """Multiply-accumulates of one forward pass, per layer: {layer name: MACs}.
+def count_macs(model):
+    """Multiply-accumulates (MACs) of one forward pass, per layer: {layer name: MACs}.
+
+    One MAC is a multiplication and an addition, about 2 floating-point operations (FLOPs).
 
     Conv2D: out_h * out_w * k_h * k_w * c_in * c_out; Dense: n_in * n_out; pooling:
     out_h * out_w * c * k_h * k_w comparisons or additions (reported too, as they cost time
@@ -111,19 +117,28 @@ def count_flops(model):
     """
     import numpy as np
 
-    flops = {}
+    macs = {}
     for layer in model.layers:
         kind = type(layer).__name__
         out = layer.output.shape
         inp = layer.input.shape
         if kind == "Conv2D":
             kh, kw = layer.kernel_size
-            flops[layer.name] = int(np.prod(out[1:3]) * kh * kw * inp[-1] * out[-1])
+            macs[layer.name] = int(np.prod(out[1:3]) * kh * kw * inp[-1] * out[-1])
         elif kind == "Dense":
-            flops[layer.name] = int(inp[-1] * out[-1])
+            macs[layer.name] = int(inp[-1] * out[-1])
         elif kind in ("MaxPooling2D", "AveragePooling2D"):
             kh, kw = layer.pool_size
-            flops[layer.name] = int(np.prod(out[1:]) * kh * kw)
+            macs[layer.name] = int(np.prod(out[1:]) * kh * kw)
         elif kind.startswith("Global"):
-            flops[layer.name] = int(np.prod(inp[1:]))
-    return flops
+            macs[layer.name] = int(np.prod(inp[1:]))
+    return macs
+
+
+def count_flops(model):
+    """Deprecated name of :func:`count_macs` (it always counted MACs, not FLOPs)."""
+    import warnings
+
+    warnings.warn("count_flops counts multiply-accumulates; use count_macs", DeprecationWarning,
+                  stacklevel=2)
+    return count_macs(model)

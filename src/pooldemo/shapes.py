@@ -5,7 +5,7 @@ Chollet's MNIST layout) with a 2x2 down-sampling step between blocks: max or ave
 stride-2 convolution instead (the all-convolutional net), or nothing. The head is ``Flatten`` then
 ``Dense(10)``, or global pooling then ``Dense(10)``. :func:`layer_table` lists per layer the output
 shape, the parameters (from Keras), the receptive field (from :mod:`pooldemo.receptive_field`) and
-the multiply-accumulates (from :func:`pooldemo.models.count_flops`). :func:`convnet_table` gives
+the multiply-accumulates (from :func:`pooldemo.models.count_macs`). :func:`convnet_table` gives
 the same table for :func:`build_convnet`'s networks by arithmetic alone, without TensorFlow (a
 model build costs 0.1-0.2 s; the ShapeExplorer needs the table on every first visit of a setting).
 
@@ -180,11 +180,11 @@ def layer_table(model):
     """
     if not (hasattr(model, "layers") and hasattr(model, "inputs")):
         raise TypeError(f"model must be a tf.keras model, got {type(model).__name__}")
-    from .models import count_flops
+    from .models import count_macs
     from .receptive_field import receptive_field
 
     records = receptive_field(model)
-    flops = count_flops(model)
+    flops = count_macs(model)
     rows = []
     for layer, rec in zip(model.layers, records):
         rows.append({
