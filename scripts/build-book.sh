@@ -25,6 +25,13 @@ export TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0
 export POOLDEMO_CACHE="$(cd "$book" && pwd)/_build/.pooldemo-cache"
 # offline guard: the build and its kernels may connect to loopback only (scripts/offline)
 export POOLDEMO_OFFLINE=1 PYTHONPATH="$PWD/scripts/offline${PYTHONPATH:+:$PYTHONPATH}"
+# every chapter reads its runs from the evidence store: say early, and clearly, if it is not current
+if ! .venv/bin/python -m pooldemo.evidence --status >/tmp/pooldemo-evidence-status.$$ 2>&1; then
+  cat /tmp/pooldemo-evidence-status.$$ >&2; rm -f /tmp/pooldemo-evidence-status.$$
+  echo "The evidence store is not current: run \`.venv/bin/python -m pooldemo.evidence\` (about 25 min on 2 cores)." >&2
+  exit 1
+fi
+rm -f /tmp/pooldemo-evidence-status.$$
 start=$(date +%s)
 .venv/bin/jupyter-book build "$book" -W -n --keep-going
 echo "Built $book in $(( $(date +%s) - start )) s: $book/_build/html/index.html"

@@ -5,10 +5,10 @@ environment and opens the notebooks in JupyterLab. Here we do the same: a new ve
 ``pip install -r requirements.txt`` and nothing else, then every chapter in _toc.yml executed top to
 bottom with nbclient, in that environment's own kernel.
 
-Training results are read from the book build's experiment cache (scripts/test.sh builds the book
-first), so the chapters' training code paths return cached results here instead of training a
-second time: what this test checks is that Binder's environment has everything the chapters
-import and run, and that each notebook runs as downloaded.
+The chapters read their trained runs from the evidence store inside the package (installed by
+``-e .`` as Binder does), so nothing is trained here: what this test checks is that Binder's
+environment has everything the chapters import and run, and that each notebook runs as
+downloaded.
 """
 
 import os

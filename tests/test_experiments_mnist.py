@@ -32,8 +32,10 @@ def test_training_is_seeded_and_cached(cache, tf, monkeypatch):
     again = mnist.train_variant("max_pool", seed=3, cache=False, **TINY)
     for key in ("params", "test_accuracy", "history", "shifted_accuracy"):
         assert first[key] == again[key], key
-    assert sorted(first["shifted_accuracy"]) == list(mnist.SHIFTS)
+    assert len(first["shifted_accuracy"]) == len(first["shift_consistency"]) == len(mnist.SHIFTS)
     assert first["test_accuracy"] == first["shifted_accuracy"][0]
+    assert first["shift_consistency"][0] == 1.0
+    assert all(0 <= c <= 1 for c in first["shift_consistency"])
     assert np.isclose(first["history"]["val_accuracy"][-1], first["test_accuracy"], atol=1e-6)
     assert len(first["history"]["loss"]) == 1 and first["train_seconds"] > 0
     assert len(list((cache / "experiments").glob("mnist_max_pool_*.json"))) == 1
@@ -79,3 +81,46 @@ def test_shift_and_block_average():
     assert small.shape == (3, 14, 14) and np.isclose(small[1, 2, 3], y[1, 4:6, 6:8].mean())
     with pytest.raises(ValueError, match="blocks"):
         mnist.block_average(y[:, :27])
+
+
+def test_all_conv_has_the_pooled_shapes_and_field_and_strided_conv_does_not(tf):
+    """All-CNN type: a learned 2x2/2 conv per pool; Strided-CNN type: a smaller field."""
+    import pooldemo
+
+    pooled, allconv = mnist.build_variant("max_pool"), mnist.build_variant("all_conv")
+    strided = mnist.build_variant("strided_conv")
+    for layer in ("conv1", "conv2", "conv3"):
+        assert allconv.get_layer(layer).output.shape == pooled.get_layer(layer).output.shape
+    assert allconv.count_params() == 93322 + (2 * 2 * 32 * 32 + 32) + (2 * 2 * 64 * 64 + 64)
+
+    def field(model):
+        return {r.name: r.size[0] for r in pooldemo.receptive_field(model)}["conv3"]
+
+    assert field(pooled) == field(allconv) == 18 and field(strided) == 9
+
+
+def test_training_accuracy_is_measured_on_the_trained_model(cache, tf):
+    """Not Keras's running average over the last epoch: the trained model on its training set."""
+    from pooldemo.data import load_mnist
+
+    res = mnist.train_variant("max_pool", seed=1, **TINY)
+    n = TINY["n_train"]
+    assert res["train_accuracy"] != res["history"]["accuracy"][-1]
+    assert res["train_accuracy"] * n == pytest.approx(round(res["train_accuracy"] * n))
+    assert len(load_mnist().x_train[:n]) == n
+
+
+def test_folds_are_disjoint_stratified_and_cover_every_digit():
+    from pooldemo.data import N_FOLDS, load_mnist
+
+    tests = [load_mnist(fold=k) for k in range(N_FOLDS)]
+    allx = np.concatenate([t.x_test for t in tests]).reshape(-1, 784)
+    assert len(np.unique(allx, axis=0)) == len(np.unique(
+        np.concatenate([tests[0].x_train, tests[0].x_test]).reshape(-1, 784), axis=0))
+    for t in tests:
+        assert np.bincount(t.y_test).tolist() == [100] * 10
+        assert len(t.x_train) == 4000
+    with pytest.raises(ValueError, match="fold must be an integer in \\[0, 5\\), got 5"):
+        load_mnist(fold=5)
+    with pytest.raises(ValueError, match="fold must be 0"):
+        load_mnist("keras", fold=1)

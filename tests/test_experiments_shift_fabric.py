@@ -229,3 +229,21 @@ def test_pooling_probe_edges_beat_pixels_when_pooled_hard(tmp_path, monkeypatch)
     assert ee.pooling_probe(pool_sizes=(1, 14), n_train=1000, n_test=300) == r   # cached
     with pytest.raises(ValueError, match="pool_sizes"):
         ee.pooling_probe(pool_sizes=(29,))
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, -0.2, True, "small"])
+def test_fabric_dataset_rejects_bad_rip_scale(bad):
+    from pooldemo.fabric import fabric_dataset
+
+    with pytest.raises(ValueError, match="rip_scale must be a number in \\(0, 1\\]"):
+        fabric_dataset("rip", 4, size=28, rip_scale=bad)
+
+
+def test_small_rips_are_smaller():
+    from pooldemo.fabric import fabric_dataset
+
+    def dark(scale):
+        x, y = fabric_dataset("rip", 40, size=56, seed=3, noise=0.0, rip_scale=scale)
+        return float((x[y == 1] < 0.1).mean())
+
+    assert 0 < dark(0.35) < 0.3 * dark(1.0)

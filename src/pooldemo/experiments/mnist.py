@@ -9,13 +9,20 @@ The variants change only the down-sampling or the head (see :data:`VARIANTS`):
   the network down-samples the raw image instead of the first feature maps. Its last map is 3x3x64,
   like the pooled model's, so the Dense head has the same 36,928 + 650 weights.
 
+- ``"all_conv"``: each pool replaced by a learned 2x2 convolution with stride 2 (Springenberg et
+  al.'s All-CNN type); ``"strided_conv"`` is their weaker Strided-CNN type.
+
 By default the data are the offline 4,000 / 1,000 real-digit subset (:func:`pooldemo.data.load_mnist`),
 with the test set as validation set; ``source="keras"`` is the full MNIST (needs the internet).
-``shifted_accuracy`` is the test accuracy on the test digits moved right by 0-4 pixels (zero fill,
-no wrap-around) to measure how much small shifts hurt.
+Each run measures the test accuracy, the accuracy of the trained model on its own training digits,
+``shifted_accuracy`` (the test digits moved right by 0-4 pixels, zero fill, no wrap-around) and
+``shift_consistency`` (the fraction of test digits whose predicted class does not change when the
+digit moves).
 
-Results are cached as JSON in ``pooldemo.data.cache_dir() / "experiments"``, keyed by every
-setting, so a chapter calling :func:`train_variant` trains once.
+The book's evidence (:data:`EVIDENCE_PLAN`, :func:`evidence_run`) is five runs of every variant,
+one per fold of a 5-fold cross-validation of the 5,000 digits, run ``k`` on fold ``k`` with seed
+``k``, stored in :mod:`pooldemo.evidence`. :func:`train_variant` trains one run directly (cached
+as JSON in ``pooldemo.data.cache_dir() / "experiments"``), for example on full MNIST.
 
 Used in: "What's wrong without pooling", "What pooling buys", "Edges and pooling", "Summary".
 """
@@ -30,11 +37,11 @@ from .._checks import check_positive_int
 from ..data import SOURCES, load_mnist
 from ._cache import cached_json
 
-__all__ = ["VARIANTS", "SHIFTS", "train_variant", "build_variant", "shift_right",
-           "block_average", "results_table"]
+__all__ = ["VARIANTS", "SHIFTS", "EVIDENCE_PLAN", "evidence_run", "train_variant",
+           "build_variant", "shift_right", "block_average"]
 
 SHIFTS = (0, 1, 2, 3, 4)
-_VERSION = 1  # bump when training code changes, so old cached results are not reused
+_VERSION = 2  # bump when training code changes, so old cached results are not reused
 
 VARIANTS = {
     "no_pool": dict(
@@ -56,6 +63,10 @@ VARIANTS = {
         description="input block-averaged to 14x14, first pool removed: conv, conv, 2x2 max pool, "
                     "conv, Dense(64)",
         pooling="downsampled_input", head="dense64"),
+    "all_conv": dict(
+        description="each pool replaced by a 2x2 convolution with stride 2 (All-CNN type), "
+                    "Dense(64)",
+        pooling="all_conv", head="dense64"),
     "global_average": dict(
         description="2x2 max pooling, then global average pooling + Dense(10)",
         pooling="max", head="global_average"),
@@ -128,8 +139,22 @@ def block_average(images, factor=2):
     return images.reshape(n, h // factor, factor, w // factor, factor).mean(axis=(2, 4))
 
 
+#: the book's evidence: every variant, five runs (fold k, seed k); rough seconds per run
+EVIDENCE_PLAN = {name: {"params": {"name": name, "epochs": 5, "batch_size": 64},
+                        "seeds": (0, 1, 2, 3, 4),
+                        "cost": {"no_pool": 70, "no_pool_dense512": 110, "strided_conv": 25,
+                                 "all_conv": 25, "downsampled_input": 8}.get(name, 16)}
+                 for name in VARIANTS}
+
+
+def evidence_run(params, seed):
+    """One evidence run: variant ``params["name"]`` on fold ``seed`` with seed ``seed``."""
+    settings = dict(params, seed=seed, fold=seed, source="offline", n_train=None, n_test=None)
+    return _train(params["name"], settings)
+
+
 def train_variant(name, epochs=5, seed=0, source="offline", batch_size=64, n_train=None,
-                  n_test=None, cache=True):
+                  n_test=None, fold=0, cache=True):
     """Train one variant of Chollet's convnet on MNIST and measure it (cached).
 
     Parameters
@@ -145,14 +170,18 @@ def train_variant(name, epochs=5, seed=0, source="offline", batch_size=64, n_tra
         The 4,000 / 1,000 offline subset, or the full MNIST (downloads, needs the internet).
     n_train, n_test : int, optional
         Use only the first n digits (for quick tests).
+    fold : int
+        Which of the five offline cross-validation folds to train and test on (0-4).
     cache : bool
         Read and write the JSON cache.
 
     Returns
     -------
     dict
-        name, description, settings, params, test_accuracy, train_seconds, history (per epoch:
-        loss, accuracy, val_loss, val_accuracy) and shifted_accuracy ({pixels: accuracy}, 0-4).
+        name, description, params, test_accuracy, train_accuracy (of the trained model on its
+        training digits), history (per epoch: loss, accuracy, val_loss, val_accuracy),
+        shifted_accuracy and shift_consistency (lists indexed by the pixels moved, 0-4) and
+        train_seconds.
     """
     _variant(name)
     epochs = check_positive_int(epochs, "epochs")
@@ -164,18 +193,18 @@ def train_variant(name, epochs=5, seed=0, source="offline", batch_size=64, n_tra
     for label, value in (("n_train", n_train), ("n_test", n_test)):
         if value is not None:
             check_positive_int(value, label)
+    if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)) or not 0 <= fold < 5:
+        raise ValueError(f"fold must be an integer in [0, 5), got {fold!r}")
     settings = dict(name=name, epochs=epochs, seed=int(seed), source=source,
-                    batch_size=batch_size, n_train=n_train, n_test=n_test,
+                    batch_size=batch_size, n_train=n_train, n_test=n_test, fold=int(fold),
                     variant=VARIANTS[name], version=_VERSION)
-    return cached_json(f"mnist_{name}", settings, lambda: _train(name, settings), cache=cache,
-                       indent=1, decode=_decode)
 
+    def compute():
+        start = time.perf_counter()
+        result = _train(name, settings)
+        return dict(result, settings=settings, train_seconds=time.perf_counter() - start)
 
-def results_table(results):
-    """Rows (list of dicts) for a table of several :func:`train_variant` results."""
-    return [dict(name=r["name"], params=r["params"], test_accuracy=r["test_accuracy"],
-                 train_accuracy=r["history"]["accuracy"][-1], train_seconds=r["train_seconds"],
-                 shifted_4=r["shifted_accuracy"][max(SHIFTS)]) for r in results]
+    return cached_json(f"mnist_{name}", settings, compute, cache=cache, indent=1)
 
 
 # --- internals ---------------------------------------------------------------------------------
@@ -184,12 +213,6 @@ def _variant(name):
     if not isinstance(name, str) or name not in VARIANTS:
         raise ValueError(f"name must be one of {tuple(VARIANTS)}, got {name!r}")
     return VARIANTS[name]
-
-
-def _decode(result):
-    """JSON has only string keys: turn ``shifted_accuracy``'s back into pixel counts."""
-    result["shifted_accuracy"] = {int(k): v for k, v in result["shifted_accuracy"].items()}
-    return result
 
 
 def _prepare(images, name):
@@ -201,7 +224,7 @@ def _prepare(images, name):
 def _train(name, settings):
     import tensorflow as tf
 
-    data = load_mnist(settings["source"])
+    data = load_mnist(settings["source"], fold=settings["fold"])
     x_train, y_train = data.x_train[:settings["n_train"]], data.y_train[:settings["n_train"]]
     x_test, y_test = data.x_test[:settings["n_test"]], data.y_test[:settings["n_test"]]
     tf.keras.utils.set_random_seed(settings["seed"])
@@ -209,18 +232,24 @@ def _train(name, settings):
     model = build_variant(name)
     model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    start = time.perf_counter()
     fit = model.fit(_prepare(x_train, name), y_train, epochs=settings["epochs"],
                     batch_size=settings["batch_size"], verbose=0,
                     validation_data=(_prepare(x_test, name), y_test))
-    seconds = time.perf_counter() - start
-    shifted = {}
+
+    def predict(images):
+        probs = model.predict(_prepare(images, name), batch_size=500, verbose=0)
+        return probs.argmax(axis=1)
+
+    train_accuracy = float(np.mean(predict(x_train) == y_train))
+    base = predict(x_test)
+    shifted, consistency = [], []   # index = pixels moved (SHIFTS is 0, 1, 2, ...)
     for pixels in SHIFTS:
-        probs = model.predict(_prepare(shift_right(x_test, pixels), name), batch_size=500,
-                              verbose=0)
-        shifted[pixels] = float(np.mean(probs.argmax(axis=1) == y_test))
+        labels = predict(shift_right(x_test, pixels)) if pixels else base
+        shifted.append(float(np.mean(labels == y_test)))
+        consistency.append(float(np.mean(labels == base)))
     history = {k: [float(v) for v in fit.history[k]]
                for k in ("loss", "accuracy", "val_loss", "val_accuracy")}
-    return dict(name=name, description=VARIANTS[name]["description"], settings=settings,
+    return dict(name=name, description=VARIANTS[name]["description"],
                 params=int(model.count_params()), test_accuracy=shifted[0],
-                train_seconds=seconds, history=history, shifted_accuracy=shifted)
+                train_accuracy=train_accuracy, history=history, shifted_accuracy=shifted,
+                shift_consistency=consistency)

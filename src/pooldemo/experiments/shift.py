@@ -32,10 +32,13 @@ from ..data import load_mnist
 from ..pooling import global_pool, pool2d
 from ._cache import cached_json
 
-__all__ = ["READOUTS", "STRIDED", "blur_pool", "readouts", "equivariance_error",
-           "shift_experiment"]
+__all__ = ["READOUTS", "STRIDED", "EVIDENCE_PLAN", "evidence_run", "blur_pool", "readouts",
+           "equivariance_error", "shift_experiment"]
 
-_VERSION = 1
+_VERSION = 2
+#: the book's evidence: five random layers (seed k) on 100 test digits of fold k each
+EVIDENCE_PLAN = {"default": {"params": {"n_digits": 100, "max_shift": 8, "filters": 16},
+                             "seeds": (0, 1, 2, 3, 4), "cost": 3}}
 READOUTS = ("conv", "max_pool", "blur_pool", "strided_conv", "global_max", "global_average")
 STRIDED = ("max_pool", "blur_pool", "strided_conv")
 _BINOMIAL = np.array([1.0, 2.0, 1.0]) / 4.0
@@ -130,7 +133,14 @@ def equivariance_error(reference, shifted, s):
     return min(errors)
 
 
-def shift_experiment(n_digits=100, max_shift=8, filters=16, seed=0, cache=True):
+def evidence_run(params, seed):
+    """One evidence run: a layer seeded ``seed`` on the test digits of fold ``seed``."""
+    result = _run(dict(params, seed=seed, fold=seed))
+    del result["settings"]
+    return result
+
+
+def shift_experiment(n_digits=100, max_shift=8, filters=16, seed=0, fold=0, cache=True):
     """Relative change of every read-out for shifts 0..``max_shift`` (cached JSON).
 
     Parameters
@@ -143,6 +153,8 @@ def shift_experiment(n_digits=100, max_shift=8, filters=16, seed=0, cache=True):
         Channels of the random conv layer.
     seed : int
         Seeds the layer's initial weights.
+    fold : int
+        Cross-validation fold of the offline digits whose test digits are used (0-4).
     cache : bool
         Read and write the JSON cache.
 
@@ -160,8 +172,10 @@ def shift_experiment(n_digits=100, max_shift=8, filters=16, seed=0, cache=True):
         raise ValueError(f"max_shift must be at most 12 pixels for 28x28 digits, got {max_shift}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)) or not 0 <= fold < 5:
+        raise ValueError(f"fold must be an integer in [0, 5), got {fold!r}")
     settings = dict(n_digits=n_digits, max_shift=max_shift, filters=filters, seed=int(seed),
-                    version=_VERSION)
+                    fold=int(fold), version=_VERSION)
     return cached_json("shift", settings, lambda: _run(settings), cache=cache, indent=1)
 
 
@@ -170,7 +184,7 @@ def _run(settings):
 
     from ..shift import relative_change, shift_image
 
-    data = load_mnist("offline")
+    data = load_mnist("offline", fold=settings["fold"])
     x = data.x_test[:settings["n_digits"]].astype("float32")[..., None]
     if x.max() > 1.0:
         x = x / 255.0

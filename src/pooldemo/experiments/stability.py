@@ -11,6 +11,9 @@ features barely depend on the input at all does not look "stable":
 0 means the transformation T is invisible to the features, 1 means T moves the features as far as
 swapping the digit for another one. It is measured for a network at initialisation and after a
 brief training, with and without pooling (variants of :data:`pooldemo.experiments.mnist.VARIANTS`).
+The book's evidence (:data:`EVIDENCE_PLAN`) is five runs per network: run ``k`` trains on
+cross-validation fold ``k`` of the offline digits, measures on that fold's test digits and uses
+seed ``k`` for the weights, the deformations and the pairing.
 
 Used in: "Alternatives and critiques".
 """
@@ -25,9 +28,9 @@ from ._cache import cached_json
 from .mnist import VARIANTS, build_variant, shift_right
 
 __all__ = ["smooth_deformation", "warp", "feature_sensitivity", "stability_experiment",
-           "TRANSFORMS"]
+           "TRANSFORMS", "EVIDENCE_PLAN", "evidence_run"]
 
-_VERSION = 1
+_VERSION = 2
 TRANSFORMS = ("shift_1", "shift_2", "deform")
 
 
@@ -111,8 +114,21 @@ def feature_sensitivity(features, transformed, seed=0):
     return float(np.linalg.norm(f - t, axis=1).mean() / between)
 
 
+#: the book's evidence: four networks, five runs each (fold k, seed k)
+EVIDENCE_PLAN = {name: {"params": {"variant": name, "epochs": 1, "n_images": 300,
+                                   "strength": 1.5},
+                        "seeds": (0, 1, 2, 3, 4), "cost": 20 if name == "no_pool" else 8}
+                 for name in ("no_pool", "max_pool", "strided_conv", "all_conv")}
+
+
+def evidence_run(params, seed):
+    """One evidence run: ``{"pixels", "init", "trained", "test_accuracy"}`` for one network."""
+    settings = dict(params, seed=seed, fold=seed, n_train=None)
+    return _run_variant(params["variant"], settings)
+
+
 def stability_experiment(variants=("no_pool", "max_pool", "strided_conv"), epochs=1, seed=0,
-                         n_images=300, strength=1.5, n_train=None, cache=True):
+                         n_images=300, strength=1.5, n_train=None, fold=0, cache=True):
     """Feature sensitivity to 1 and 2 pixel shifts and smooth deformations, before and after training.
 
     Parameters
@@ -129,6 +145,8 @@ def stability_experiment(variants=("no_pool", "max_pool", "strided_conv"), epoch
         Largest displacement of the smooth deformation, in pixels.
     n_train : int, optional
         Use only the first n training digits (quick tests).
+    fold : int
+        Cross-validation fold of the offline digits (0-4).
     cache : bool
         Read and write the JSON cache.
 
@@ -149,8 +167,10 @@ def stability_experiment(variants=("no_pool", "max_pool", "strided_conv"), epoch
         raise ValueError(f"n_images must be at least 2, got {n_images}")
     if n_train is not None:
         check_positive_int(n_train, "n_train")
+    if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)) or not 0 <= fold < 5:
+        raise ValueError(f"fold must be an integer in [0, 5), got {fold!r}")
     settings = dict(variants=list(variants), epochs=epochs, seed=int(seed), n_images=n_images,
-                    strength=float(strength), n_train=n_train, version=_VERSION)
+                    strength=float(strength), n_train=n_train, fold=int(fold), version=_VERSION)
     return cached_json("stability", settings, lambda: _run(settings), cache=cache, indent=1)
 
 
@@ -185,31 +205,37 @@ def _sensitivities(fn, images, sets, seed):
 
 
 def _run(settings):
+    out = {"settings": settings, "results": {}}
+    for name in settings["variants"]:
+        run = _run_variant(name, settings)
+        out["pixels"] = run.pop("pixels")
+        out["results"][name] = run
+    return out
+
+
+def _run_variant(name, settings):
+    """Sensitivities of one network at initialisation and after training, and its accuracy."""
     import tensorflow as tf
 
-    data = load_mnist()
+    data = load_mnist(fold=settings["fold"])
     x_train, y_train = data.x_train[:settings["n_train"]], data.y_train[:settings["n_train"]]
     images = data.x_test[:settings["n_images"]]
-    sets = _transformed_sets(images, settings["strength"], settings["seed"])
     seed = settings["seed"]
-    out = {"settings": settings,
-           "pixels": _sensitivities(lambda x: x.reshape(len(x), -1), images, sets, seed),
-           "results": {}}
-    for name in settings["variants"]:
-        tf.keras.utils.set_random_seed(seed)
-        tf.config.experimental.enable_op_determinism()
-        model = build_variant(name)
-        penultimate = tf.keras.Model(model.inputs, model.layers[-2].output)
+    sets = _transformed_sets(images, settings["strength"], seed)
+    tf.keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    model = build_variant(name)
+    penultimate = tf.keras.Model(model.inputs, model.layers[-2].output)
 
-        def features(x, penultimate=penultimate):
-            return penultimate.predict(x[..., None], batch_size=500, verbose=0)
+    def features(x):
+        return penultimate.predict(x[..., None], batch_size=500, verbose=0)
 
-        init = _sensitivities(features, images, sets, seed)
-        model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
-        model.fit(x_train[..., None], y_train, epochs=settings["epochs"], batch_size=64, verbose=0)
-        trained = _sensitivities(features, images, sets, seed)
-        probs = model.predict(data.x_test[..., None], batch_size=500, verbose=0)
-        out["results"][name] = {"init": init, "trained": trained,
-                                "test_accuracy": float(np.mean(probs.argmax(1) == data.y_test))}
-    return out
+    init = _sensitivities(features, images, sets, seed)
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(x_train[..., None], y_train, epochs=settings["epochs"], batch_size=64, verbose=0)
+    trained = _sensitivities(features, images, sets, seed)
+    probs = model.predict(data.x_test[..., None], batch_size=500, verbose=0)
+    return {"pixels": _sensitivities(lambda x: x.reshape(len(x), -1), images, sets, seed),
+            "init": init, "trained": trained,
+            "test_accuracy": float(np.mean(probs.argmax(1) == data.y_test))}
