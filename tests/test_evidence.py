@@ -9,6 +9,7 @@ process with the store's TensorFlow settings, and compares every number with the
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -62,11 +63,10 @@ def test_verify_reports_a_difference(tmp_path, monkeypatch):
     """The comparison is not vacuous: a changed stored value is found and named."""
     label = "edges/default/seed2"
     store = tmp_path / "store"
-    src = evidence.record_path("edges", "default", 2)
-    rec = json.loads(src.read_text())
-    rec["result"]["edges"][1] += 0.001
+    shutil.copytree(evidence.store_dir() / "edges", store / "edges")
     dst = store / "edges" / "default" / "seed2.json"
-    dst.parent.mkdir(parents=True)
+    rec = json.loads(dst.read_text())
+    rec["result"]["edges"][1] += 0.001
     dst.write_text(json.dumps(rec))
     monkeypatch.setenv("POOLDEMO_EVIDENCE", str(store))
     assert runner.verify([label]) == 1

@@ -29,6 +29,7 @@ import ast
 import functools
 import hashlib
 import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -117,7 +118,10 @@ def _module_digest(path):
 
 
 def _module_file(name):
-    """The .py file of ``pooldemo.<name>`` (a module or a package's __init__)."""
+    """The .py file of module ``name`` (a module or a package's __init__), or None."""
+    if name.split(".")[0] != "pooldemo":  # a kind registered from outside the package
+        spec = importlib.util.find_spec(name)
+        return Path(spec.origin) if spec and spec.origin else None
     rel = Path(*name.split(".")[1:])
     for candidate in (_PACKAGE_ROOT / rel.with_suffix(".py"), _PACKAGE_ROOT / rel / "__init__.py"):
         if candidate.is_file():
