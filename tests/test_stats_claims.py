@@ -87,3 +87,9 @@ def test_claims_reject_bad_input(call, match):
         call(Claims("x"))
     with pytest.raises(ValueError, match="chapter must be"):
         Claims("")
+
+
+def test_preface_states_the_rule_the_code_applies():
+    from conftest import BOOK
+
+    assert stats.RULE in (BOOK / "index.md").read_text()
