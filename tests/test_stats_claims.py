@@ -93,3 +93,21 @@ def test_preface_states_the_rule_the_code_applies():
     from conftest import BOOK
 
     assert stats.RULE in (BOOK / "index.md").read_text()
+
+
+def test_runs_plot_draws_a_dot_per_run_and_the_interval():
+    from pooldemo import plot
+
+    fig, ax = plot.new_axes(1)
+    art = plot.runs({"a": [0.90, 0.92, 0.91], "b": [0.95, 0.96, 0.94, 0.97, 0.95]}, ax=ax,
+                    scale=100, ylabel="test accuracy (%)")
+    assert [len(d.get_offsets()) for d in art["dots"]] == [3, 5]
+    s = stats.summarize([0.90, 0.92, 0.91])
+    (_, caps, _) = art["means"][0].lines
+    ys = sorted(float(c.get_ydata()[0]) for c in caps)
+    assert ys == [pytest.approx(100 * s.lo), pytest.approx(100 * s.hi)]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    with pytest.raises(ValueError, match="groups must be a non-empty dict"):
+        plot.runs({})
+    with pytest.raises(ValueError, match="at least 2 runs"):
+        plot.runs({"a": [1.0]})
