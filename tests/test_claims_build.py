@@ -1,0 +1,42 @@
+"""Claims as code (GitHub issue 11): a record that contradicts a sentence fails the strict build.
+
+A copy of the evidence store is "flipped": in every fold of the edges probe, the 2x2-pooled edge
+maps are made 5 points worse than the unpooled ones. The chapter "Edges, then pooling" says that up
+to 4x4 windows pooling the edge maps loses nothing the probe can measure, and checks it. Built
+against the flipped store, exactly as scripts/build-book.sh builds, the book must fail, naming the
+chapter and quoting the sentence.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from conftest import BOOK
+from pooldemo import evidence
+from test_strict_build import build, small_book
+
+CHAPTER = "edges_and_pooling"
+SENTENCE = "Up to 4×4 windows, pooling the edge maps loses nothing this probe can measure."
+
+
+def test_a_flipped_record_fails_the_build_naming_chapter_and_sentence(tmp_path, monkeypatch):
+    assert SENTENCE in (BOOK / f"{CHAPTER}.ipynb").read_text()
+    store = tmp_path / "store"
+    shutil.copytree(evidence.store_dir(), store)
+    for path in sorted((store / "edges" / "default").glob("seed*.json")):
+        rec = json.loads(path.read_text())
+        acc = rec["result"]["edges"]
+        acc[1] = acc[0] - 0.05      # pooled 2x2 now clearly worse than unpooled, in every fold
+        path.write_text(json.dumps(rec))
+    monkeypatch.setenv("POOLDEMO_EVIDENCE", str(store))
+    assert all(e.state == "ok" for e in evidence.status(["edges"]))  # current, only the values lie
+    book = small_book(tmp_path, [CHAPTER])
+    code, log = build(book, tmp_path)
+    assert code != 0, log[-3000:]
+    report = book / "_build" / "html" / "reports" / f"{CHAPTER}.err.log"
+    if report.exists():
+        log += report.read_text()
+    assert "ClaimError" in log, log[-3000:]
+    assert f"chapter '{CHAPTER}'" in log and f'"{SENTENCE}"' in log, log[-3000:]
+    assert "is missing" not in log and "is stale" not in log
