@@ -149,7 +149,7 @@ def test_chollet_layout_numbers(tf):
     assert by["conv2"]["output_shape"] == (11, 11, 64) and by["conv2"]["params"] == 18496
     assert by["conv3"]["output_shape"] == (3, 3, 64) and by["conv3"]["params"] == 36928
     assert by["conv3"]["rf_size"] == (18, 18) and by["conv3"]["jump"] == (4, 4)
-    assert by["conv1"]["flops"] == 26 * 26 * 9 * 32
+    assert by["conv1"]["macs"] == 26 * 26 * 9 * 32
     # Chollet's base, the same as pooldemo.models.chollet_convnet's
     base = pooldemo.models.chollet_convnet(head="none")
     assert sum(by[n]["params"] for n in ("conv1", "conv2", "conv3")) == base.count_params()

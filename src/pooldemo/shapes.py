@@ -169,7 +169,7 @@ def layer_table(model):
     list of dict
         Keys ``name``, ``type`` (Keras class name), ``output_shape`` (without the batch axis),
         ``params`` (``layer.count_params()``), ``rf_size`` and ``jump`` ((rows, cols) pairs from
-        :func:`pooldemo.receptive_field`) and ``flops`` (multiply-accumulates or comparisons of
+        :func:`pooldemo.receptive_field`) and ``macs`` (multiply-accumulates or comparisons of
         one forward pass, 0 for Flatten).
 
     Examples
@@ -184,7 +184,7 @@ def layer_table(model):
     from .receptive_field import receptive_field
 
     records = receptive_field(model)
-    flops = count_macs(model)
+    macs = count_macs(model)
     rows = []
     for layer, rec in zip(model.layers, records):
         rows.append({
@@ -194,7 +194,7 @@ def layer_table(model):
             "params": int(layer.count_params()),
             "rf_size": tuple(int(v) for v in rec.size),
             "jump": tuple(int(v) for v in rec.jump),
-            "flops": int(flops.get(layer.name, 0)),
+            "macs": int(macs.get(layer.name, 0)),
         })
     return rows
 
@@ -227,10 +227,10 @@ def convnet_table(blocks=3, downsample="max", head="flatten", filters=32, input_
     specs, rows = [], []
     n, channels = input_size, 1
 
-    def add(spec, kind, shape, params, flops):
+    def add(spec, kind, shape, params, macs):
         specs.append(spec)
         rows.append({"name": spec.name, "type": kind, "output_shape": shape, "params": params,
-                     "flops": flops})
+                     "macs": macs})
 
     for b in range(1, blocks + 1):
         stride = 2 if downsample == "strided" and b > 1 else 1

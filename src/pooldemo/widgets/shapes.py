@@ -151,7 +151,7 @@ def _table_html(rows, total):
         f"<tr>{td}{html.escape(r['name'])}</td>{td}{r['type']}</td>"
         f"{td}{'×'.join(map(str, r['output_shape']))}</td>"
         f"{num}{r['params']:,}</td>{num}{r['rf_size'][0]}</td>{num}{r['jump'][0]}</td>"
-        f"{num}{r['flops']:,}</td></tr>" for r in rows)
+        f"{num}{r['macs']:,}</td></tr>" for r in rows)
     return (head + '<table style="font-size:0.9em;border-collapse:collapse">'
             "<tr><th>layer</th><th>type</th><th>output shape</th><th>params</th>"
             "<th>RF (px)</th><th>jump</th><th>MACs</th></tr>" + cells + "</table>")
