@@ -111,11 +111,13 @@ def padding_amounts(size, pool_size, strides=None, padding="valid"):
 
     Examples
     --------
-    >>> padding_amounts(5, 2, padding="same"), padding_amounts(6, 3, 1, "same")
+    >>> padding_amounts(5, 2, padding="same"), padding_amounts(6, 3, 1, "SAME")
     ((0, 1), (1, 1))
     """
+    from .._checks import check_padding
     from ..pooling import pool_output_size
 
+    padding = check_padding(padding)  # "SAME" is "same", as pool_output_size takes it
     out = pool_output_size(size, pool_size, strides, padding)
     s = pool_size if strides is None else strides
     total = max((out - 1) * s + pool_size - size, 0) if padding == "same" else 0
