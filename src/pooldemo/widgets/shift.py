@@ -4,8 +4,10 @@ Controls: ``dx`` and ``dy`` (whole pixels). Panels: the shifted input, its ReLU 
 fixed 3x3 edge filter, that map max-pooled 2x2, and the relative change ``||a - b|| / ||a||`` of
 each representation against shift dx (at the current dy), with the current shift marked. Conv
 features move with the input (large change), 2x2 max pooling absorbs only part of a small shift
-(local invariance), global pooling does not change until the digit leaves the frame (global
-invariance). Used in: the invariance chapter, the explorers gallery.
+(local invariance), and global pooling changes only when the digit comes near the border of the
+image, where the valid 3x3 convolution sees it through fewer windows or loses it (global
+invariance, up to the border). The curves are computed for the image and filter shown; other
+images and filters give other numbers. Used in: the invariance chapter, the explorers gallery.
 """
 
 from __future__ import annotations
@@ -140,7 +142,8 @@ class ShiftExplorer(Explorer):
 
     def alt_text(self):
         v = self.state()
-        return (f"An image shifted by {v['dx']} pixels right and {v['dy']} down, its edge "
-                f"feature map, the 2x2 max-pooled map, and a plot of how much each representation "
-                f"changes against the shift: conv features most, max-pooled less, global pooling "
-                f"not at all while the digit stays in frame.")
+        return (f"An image shifted by {v['dx']} pixels right and {v['dy']} down, its feature map "
+                f"from one 3x3 filter, the 2x2 max-pooled map, and a plot of how much each "
+                f"representation (conv features, max-pooled map, global max, global average) "
+                f"differs from that of the unshifted image, against the horizontal shift at this "
+                f"vertical shift.")
