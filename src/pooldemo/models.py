@@ -24,8 +24,9 @@ def chollet_convnet(pooling="max", head="dense64", input_size=28, filters=(32, 6
     ----------
     pooling : {"max", "average", "strided", "all_conv", "none"}
         What follows conv 1 and conv 2: a 2x2/2 max or average pool, nothing ("none"),
-        "strided": no pool, and conv 2 and conv 3 use stride 2 instead (Springenberg et al.'s
-        "Strided-CNN" type), or "all_conv": each pool replaced by a learned 2x2 convolution with
+        "strided": no pool, and conv 2 and conv 3 use stride 2 instead (after Springenberg et
+        al.'s "Strided-CNN" idea, a convolution subsamples instead of a pool; they stride the
+        convolution before each removed pool, here it is the one after it), or "all_conv": each pool replaced by a learned 2x2 convolution with
         stride 2 and ReLU (their "All-CNN" type: an extra layer, same shapes and receptive
         fields as the pooled model).
     head : {"dense64", "dense512", "global_max", "global_average", "none"}

@@ -10,7 +10,9 @@ The variants change only the down-sampling or the head (see :data:`VARIANTS`):
   like the pooled model's, so the Dense head has the same 36,928 + 650 weights.
 
 - ``"all_conv"``: each pool replaced by a learned 2x2 convolution with stride 2 (Springenberg et
-  al.'s All-CNN type); ``"strided_conv"`` is their weaker Strided-CNN type.
+  al.'s All-CNN type); ``"strided_conv"`` follows their weaker Strided-CNN idea (no pool, a strided
+  convolution subsamples; they stride the convolution before each removed pool, this variant the
+  one after it).
 
 By default the data are the offline 4,000 / 1,000 real-digit subset (:func:`pooldemo.data.load_mnist`),
 with the test set as validation set; ``source="keras"`` is the full MNIST (needs the internet).
