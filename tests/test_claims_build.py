@@ -40,3 +40,34 @@ def test_a_flipped_record_fails_the_build_naming_chapter_and_sentence(tmp_path, 
     assert "ClaimError" in log, log[-3000:]
     assert f"chapter '{CHAPTER}'" in log and f'"{SENTENCE}"' in log, log[-3000:]
     assert "is missing" not in log and "is stale" not in log
+
+
+def test_a_missing_record_fails_the_build_naming_it_and_the_command(tmp_path, monkeypatch):
+    store = tmp_path / "store"
+    shutil.copytree(evidence.store_dir(), store)
+    (store / "edges" / "default" / "seed3.json").unlink()
+    monkeypatch.setenv("POOLDEMO_EVIDENCE", str(store))
+    book = small_book(tmp_path, [CHAPTER])
+    code, log = build(book, tmp_path)
+    assert code != 0, log[-3000:]
+    report = book / "_build" / "html" / "reports" / f"{CHAPTER}.err.log"
+    if report.exists():
+        log += report.read_text()
+    assert "edges/default/seed3 is missing" in log, log[-3000:]
+    assert "python -m pooldemo.evidence" in log, log[-3000:]
+
+
+def test_build_script_refuses_a_stale_store_at_once(tmp_path):
+    import os
+    import subprocess
+
+    from conftest import ROOT
+
+    env = dict(os.environ, POOLDEMO_EVIDENCE=str(tmp_path / "empty"))
+    proc = subprocess.run(["bash", "scripts/build-book.sh", "--book", str(BOOK)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "missing  mnist/max_pool/seed0" in proc.stderr
+    assert "The evidence store is not current: run `.venv/bin/python -m pooldemo.evidence`" \
+        in proc.stderr
+    assert "jupyter-book" not in proc.stdout.lower()  # nothing was built
