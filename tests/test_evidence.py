@@ -161,3 +161,26 @@ def test_status_command_exit_code(tmp_path):
                             "edges"], capture_output=True, text=True, timeout=300,
                            env={"POOLDEMO_EVIDENCE": str(tmp_path), "PATH": "/usr/bin"})
     assert empty.returncode == 1 and "missing  edges/default/seed0" in empty.stdout
+
+
+def test_the_wheel_carries_a_current_store(tmp_path):
+    """Colab and `pip install` users get the records: the wheel holds them, and they are current
+    for the code in the same wheel (read from the unpacked wheel, not from this checkout)."""
+    import zipfile
+
+    proc = subprocess.run([str(PY), "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w",
+                           str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (wheel,) = tmp_path.glob("pooldemo-*.whl")
+    unpacked = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    records = list((unpacked / "pooldemo" / "evidence" / "store").rglob("*.json"))
+    assert len(records) == len(evidence.status())
+    check = ("import pooldemo.evidence as e, sys; "
+             f"assert str(e.store_dir()).startswith({str(unpacked)!r}), e.store_dir(); "
+             "bad = [x.label for x in e.status() if x.state != 'ok']; "
+             "print(len(e.status()), bad); sys.exit(1 if bad else 0)")
+    run = subprocess.run([str(PY), "-c", check], capture_output=True, text=True, timeout=300,
+                         env={"PYTHONPATH": str(unpacked), "PATH": "/usr/bin:/bin"},
+                         cwd=str(tmp_path))
+    assert run.returncode == 0, run.stdout + run.stderr[-3000:]
