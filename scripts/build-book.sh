@@ -32,6 +32,16 @@ if ! .venv/bin/python -m pooldemo.evidence --status >/tmp/pooldemo-evidence-stat
   exit 1
 fi
 rm -f /tmp/pooldemo-evidence-status.$$
+# the execution cache keys a chapter by its own code only, and Sphinx re-reads only changed
+# sources: after an edit of pooldemo or a recomputed record, forget both, so every chapter
+# executes again with the new package and store
+source=$(.venv/bin/python -c 'from pooldemo.evidence import source_digest; print(source_digest())')
+stamp="$book/_build/.pooldemo-source"
+if [ -d "$book/_build/.jupyter_cache" ] && [ "$(cat "$stamp" 2>/dev/null)" != "$source" ]; then
+  echo "pooldemo or its evidence store changed since the last build: every chapter executes again"
+  rm -rf "$book/_build/.jupyter_cache" "$book/_build/.doctrees"
+fi
 start=$(date +%s)
 .venv/bin/jupyter-book build "$book" -W -n --keep-going
+mkdir -p "$book/_build" && echo "$source" > "$stamp"
 echo "Built $book in $(( $(date +%s) - start )) s: $book/_build/html/index.html"

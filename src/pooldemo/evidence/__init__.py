@@ -41,7 +41,7 @@ from .._files import atomic_write
 
 __all__ = ["KINDS", "COMMAND", "EvidenceError", "Entry", "store_dir", "plan", "code_hash",
            "record_path", "status", "load", "load_records", "compute_record", "write_record",
-           "configure_tensorflow"]
+           "configure_tensorflow", "source_digest"]
 
 #: kind -> module that runs it
 KINDS = {
@@ -169,6 +169,21 @@ def code_hash(kind, setting):
     for mod in _dependencies(KINDS[kind]):
         h.update(mod.encode() + b"\0" + _module_digest(str(_module_file(mod))).encode())
     return h.hexdigest()[:16]
+
+
+def source_digest():
+    """SHA-256 of every ``pooldemo`` source file and every record of the store in use.
+
+    The book build compares it with the last build's: Jupyter Book's execution cache keys a
+    chapter by its own code only, so after an edit of the package or a recomputed record the
+    build must execute the chapters again (``scripts/build-book.sh`` does).
+    """
+    h = hashlib.sha256()
+    for root in dict.fromkeys((_PACKAGE_ROOT, store_dir())):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".json") and path.is_file():
+                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 def _read(path):

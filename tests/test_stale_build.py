@@ -1,0 +1,48 @@
+"""A warm build notices a changed package or evidence store and executes the chapters again.
+
+Jupyter Book's execution cache keys a chapter by its own code only, so without help a warm build
+after `python -m pooldemo.evidence` recomputed a record (or after an edit of src/pooldemo) would
+publish the old numbers. scripts/build-book.sh compares pooldemo.evidence.source_digest() with the
+last build's and forgets the execution cache when it changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+from conftest import ROOT
+from pooldemo import evidence
+from test_strict_build import small_book
+
+CHAPTER = "edges_and_pooling"
+AGAIN = "every chapter executes again"
+
+
+def _build(book, env):
+    proc = subprocess.run(["bash", "scripts/build-book.sh", "--book", str(book)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    html = (book / "_build" / "html" / f"{CHAPTER}.html").read_text()
+    return proc.stdout, re.findall(r"edges (0\.\d{3})", html)
+
+
+def test_warm_build_reexecutes_after_the_store_changed(tmp_path):
+    store = tmp_path / "store"
+    shutil.copytree(evidence.store_dir(), store)
+    env = dict(os.environ, POOLDEMO_EVIDENCE=str(store))
+    book = small_book(tmp_path, [CHAPTER])
+    _, first = _build(book, env)
+    assert first, "no printed edge accuracies found on the page"
+    out, again = _build(book, env)                 # nothing changed: the cache is kept
+    assert AGAIN not in out and again == first
+    for path in (store / "edges" / "default").glob("seed*.json"):
+        rec = json.loads(path.read_text())
+        rec["result"]["edges"] = [a + 0.002 for a in rec["result"]["edges"]]
+        path.write_text(json.dumps(rec))
+    out, changed = _build(book, env)
+    assert AGAIN in out
+    assert changed == [f"{float(a) + 0.002:.3f}" for a in first]
