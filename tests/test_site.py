@@ -299,3 +299,24 @@ def test_favicon_is_served():
     m = re.search(r'<link rel="(?:shortcut )?icon" href="([^"]+)"', html)
     assert m, "no favicon link"
     assert (SITE / m.group(1)).stat().st_size > 0
+
+
+@pytest.mark.parametrize("name", [p for p in PAGES if 'class="pd-explorer"' in
+                                  (SITE / f"{p}.html").read_text(encoding="utf-8")])
+def test_explorers_show_their_picture_and_readout_without_javascript(server, browser, name):
+    """With JavaScript off (print, feed readers, previews that strip scripts) every explorer still
+    shows its start state: the picture decodes and the readout is filled."""
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/{name}.html", wait_until="load")
+    faces = page.locator("div.pd-explorer")
+    assert faces.count() > 0
+    for i in range(faces.count()):
+        face = faces.nth(i)
+        img = face.locator("img.pd-image")
+        img.scroll_into_view_if_needed()
+        page.wait_for_function("(img) => img.complete", arg=img.element_handle(), timeout=10000)
+        width = img.evaluate("(img) => img.naturalWidth")
+        assert width > 0 and img.get_attribute("src").startswith("data:image/png;base64,"), i
+        assert face.locator(".pd-readout").inner_text().strip(), f"{name} explorer {i}: no readout"
+    context.close()

@@ -55,6 +55,9 @@ _SCRIPT = """
   var root = document.getElementById(__ID__);
   var data = JSON.parse(root.querySelector('script[type="application/json"]').textContent);
   var img = root.querySelector('img.pd-image'), out = root.querySelector('.pd-readout');
+  // the start state's picture is in the page itself (img src), so it shows without JavaScript;
+  // the data carry it once, as null
+  var first = img.getAttribute('src');
   var inputs = Array.prototype.slice.call(root.querySelectorAll('[data-pd-control]'));
   function key(idx) { return idx.join(','); }
   function current() { return inputs.map(function (el) { return parseInt(el.value, 10); }); }
@@ -82,7 +85,7 @@ _SCRIPT = """
     }
     var st = data.states[k];
     if (!st) { out.textContent = 'This combination was not precomputed.'; return; }
-    img.src = 'data:image/png;base64,' + data.images[st[0]];
+    img.src = data.images[st[0]] ? 'data:image/png;base64,' + data.images[st[0]] : first;
     out.innerHTML = st[1];
     inputs.forEach(function (el, i) {
       var lab = root.querySelector('[data-pd-value="' + i + '"]');
@@ -120,6 +123,7 @@ _STYLE = """
 .pd-explorer img.pd-image{max-width:100%;height:auto;display:block}
 .pd-explorer .pd-readout{margin-top:4px}
 .pd-explorer .pd-note{color:#57606a;font-size:0.85em;margin-top:4px}
+@media print{.pd-explorer .pd-controls,.pd-explorer .pd-note{display:none}}
 </style>
 """
 
@@ -328,6 +332,15 @@ class Explorer:
         states, images = cache[cache_key]
         labels = [[_label(v, self.controls[n]) for v in g] for n, g in zip(names, grids)]
         start = [_index_of(g, saved[n]) for n, g in zip(names, grids)]
+        # the start state is drawn into the HTML itself (picture and readout), so the face shows
+        # with JavaScript off, in print and in previews that strip scripts
+        first = states.get(",".join(map(str, start)))
+        src, readout = "", ""
+        if first is not None:
+            images = list(images)
+            src = f' src="data:image/png;base64,{images[first[0]]}"'
+            images[first[0]] = None  # carried once, by the img
+            readout = first[1]
         payload = json.dumps({"states": states, "images": images, "labels": labels},
                              separators=(",", ":"))
         # distinct ids when one explorer is shown twice on a page, the same ids on every build
@@ -352,8 +365,8 @@ class Explorer:
                 parts.append(f'<label>{desc} <select data-pd-control="{i}" aria-label="{desc}">'
                              f'{options}</select></label>')
         parts.append("</div>")
-        parts.append(f'<img class="pd-image" alt="{html.escape(self.alt_text())}">')
-        parts.append('<div class="pd-readout"></div>')
+        parts.append(f'<img class="pd-image"{src} alt="{html.escape(self.alt_text())}">')
+        parts.append(f'<div class="pd-readout">{readout}</div>')
         parts.append(f'<div class="pd-note">No-kernel view: {len(states)} states computed when '
                      f'this page was built. Run the notebook for every setting.</div>')
         parts.append(f'<script type="application/json">{_json_for_script(payload)}</script>')
