@@ -23,6 +23,8 @@ if [ "$fresh" = 1 ]; then rm -rf "$book/_build"; fi
 # during fit(), and stderr in a cell fails the strict build. No MPLBACKEND: kernels use inline.
 export TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0 PYTHONHASHSEED=0
 export POOLDEMO_CACHE="$(cd "$book" && pwd)/_build/.pooldemo-cache"
+# explorers render their multi-state no-kernel face here (a live kernel gets a light one)
+export POOLDEMO_STATIC_FACE=1
 # offline guard: the build and its kernels may connect to loopback only (scripts/offline)
 export POOLDEMO_OFFLINE=1 PYTHONPATH="$PWD/scripts/offline${PYTHONPATH:+:$PYTHONPATH}"
 # every chapter reads its runs from the evidence store: say early, and clearly, if it is not current

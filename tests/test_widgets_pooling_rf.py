@@ -354,6 +354,7 @@ def test_base_hold_draws_once():
 
 def test_base_mimebundle_and_static_states():
     toy = _Toy()
+    toy.static_face = True   # as in the book build (POOLDEMO_STATIC_FACE=1)
     bundle = toy._repr_mimebundle_()
     assert {"application/vnd.jupyter.widget-view+json", "text/html", "image/png",
             "text/plain"} <= set(bundle)
@@ -418,3 +419,24 @@ def test_html_face_in_chromium(tmp_path, pooling_page):
             browser.close()
     assert errors == []
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
+
+
+def test_live_display_is_light_and_honours_include_exclude(monkeypatch):
+    """In a live kernel the HTML face is the current picture and readout only (no controls, no
+    precomputed states); the multi-state face appears where asked or in the book build."""
+    monkeypatch.delenv("POOLDEMO_STATIC_FACE", raising=False)
+    toy = _Toy()
+    calls = []
+    monkeypatch.setattr(toy, "to_html", lambda: calls.append(1) or "STATIC")
+    bundle = toy._repr_mimebundle_()
+    assert calls == []
+    light = bundle["text/html"]
+    assert "<script" not in light and "data-pd-control" not in light
+    assert light.count('src="data:image/png;base64,') == 1 and toy.readout.value in light
+    assert {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"} <= set(bundle)
+    assert set(toy._repr_mimebundle_(include={"image/png"})) == {"image/png"}
+    assert "text/html" not in toy._repr_mimebundle_(exclude={"text/html"}) and calls == []
+    monkeypatch.setenv("POOLDEMO_STATIC_FACE", "1")
+    assert toy._repr_mimebundle_()["text/html"] == "STATIC" and calls == [1]
+    toy.static_face = False
+    assert toy._repr_mimebundle_()["text/html"] != "STATIC"

@@ -10,8 +10,13 @@ An explorer is one object with two faces:
   plain ``<input>``/``<select>`` controls with a small inline script that swaps the pre-rendered
   images. Nothing is fetched from anywhere.
 
-``_repr_mimebundle_`` carries both (plus a PNG of the current state for print), and the book's
-``_config.yml`` tells myst-nb to render the HTML face.
+``_repr_mimebundle_`` carries the widget view, a PNG of the current state and an HTML face, and
+honours ``include``/``exclude``. The multi-state HTML face costs seconds and up to a megabyte, so
+it is rendered only where it is needed: in the book build (``scripts/build-book.sh`` sets
+``POOLDEMO_STATIC_FACE=1``), or when asked (``explorer.static_face = True``, or
+``explorer.to_html()``). Elsewhere (a live kernel) the HTML face is the current picture and readout
+alone, with no controls, so a saved notebook stays small and never shows a dead slider. The
+book's ``_config.yml`` tells myst-nb to render the HTML face.
 
 Speed: artists that change with a control are registered with :meth:`Explorer.dynamic` and drawn
 *animated*; an update restores the saved background and redraws only those (blitting), then
@@ -40,6 +45,7 @@ import html
 import io
 import itertools
 import json
+import os
 import struct
 import traceback
 import zlib
@@ -138,6 +144,9 @@ class Explorer:
     static_dpi = 64
     #: keep the axes where the first full draw put them (set True when the layout never changes)
     freeze_layout = False
+    #: whether ``_repr_mimebundle_`` renders the multi-state no-kernel face: None means only
+    #: where it is needed (environment variable POOLDEMO_STATIC_FACE=1, set by the book build)
+    static_face = None
 
     def __init__(self):
         import ipywidgets as widgets
@@ -405,11 +414,34 @@ class Explorer:
         """Whether a combination of control values exists (override, e.g. window positions)."""
         return True
 
+    def current_html(self):
+        """A light HTML face: the current picture and readout, no controls (nothing dead)."""
+        import base64
+
+        png = base64.b64encode(self.png()).decode("ascii")
+        return (f'{_STYLE}<div class="pd-explorer"><img class="pd-image" '
+                f'src="data:image/png;base64,{png}" alt="{html.escape(self.alt_text())}">'
+                f'<div class="pd-readout">{self.readout.value}</div><div class="pd-note">'
+                f'The current state. Run the cell in a Jupyter kernel for the live explorer; '
+                f'<code>to_html()</code> gives a no-kernel face with every precomputed state.'
+                f'</div></div>')
+
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        bundle["text/html"] = self.to_html()
-        bundle["image/png"] = self.png()
-        bundle["text/plain"] = f"<{type(self).__name__}: {self.alt_text()}>"
+        def wanted(mime):
+            return (not include or mime in include) and not (exclude and mime in exclude)
+
+        bundle = {}
+        view = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        bundle.update((k, v) for k, v in view.items() if wanted(k))
+        if wanted("text/html"):
+            static = self.static_face
+            if static is None:
+                static = os.environ.get("POOLDEMO_STATIC_FACE") == "1"
+            bundle["text/html"] = self.to_html() if static else self.current_html()
+        if wanted("image/png"):
+            bundle["image/png"] = self.png()
+        if wanted("text/plain"):
+            bundle["text/plain"] = f"<{type(self).__name__}: {self.alt_text()}>"
         return bundle
 
 
