@@ -431,7 +431,11 @@ class Explorer:
             return (not include or mime in include) and not (exclude and mime in exclude)
 
         bundle = {}
-        view = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        if hasattr(self.widget, "_repr_mimebundle_"):  # ipywidgets 8
+            view = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        else:  # ipywidgets 7 (Colab) displays through _ipython_display_; this is its view
+            view = {"application/vnd.jupyter.widget-view+json": {
+                "version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}}
         bundle.update((k, v) for k, v in view.items() if wanted(k))
         if wanted("text/html"):
             static = self.static_face
