@@ -184,3 +184,4 @@ def test_the_wheel_carries_a_current_store(tmp_path):
                          env={"PYTHONPATH": str(unpacked), "PATH": "/usr/bin:/bin"},
                          cwd=str(tmp_path))
     assert run.returncode == 0, run.stdout + run.stderr[-3000:]
+

@@ -86,12 +86,28 @@ def _readme_blocks(lang):
     return re.findall(rf"```{lang}\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
 
 
-def test_readme_install_lines_use_the_configured_repository():
+def _chapter_colab_cells():
+    import json
+
+    cells = {}
+    for path in sorted(BOOK.glob("*.ipynb")):
+        code = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+        cells[path.stem] = code[0]
+    return cells
+
+
+def test_install_lines_use_the_configured_repository():
+    """README's own-notebook install, every chapter's Colab cell and pooldemo.notebook agree."""
+    from pooldemo.notebook import COLAB_INSTALL
+
     url = yaml.safe_load((BOOK / "_config.yml").read_text())["repository"]["url"]
     text = (ROOT / "README.md").read_text()
     installs = re.findall(r"pip install[^\n]*git\+(\S+?)\"", text)
-    assert len(installs) >= 2, "README: Colab and own-notebook install lines"
+    for cell in _chapter_colab_cells().values():
+        installs += re.findall(r"git\+(\S+?)\"", "".join(cell["source"]))
+    assert len(installs) >= 1 + len(_chapter_colab_cells()), installs
     assert set(installs) == {url}
+    assert COLAB_INSTALL == f"pooldemo[all] @ git+{url}"
 
 
 def test_readme_explorer_snippet_runs():
@@ -113,7 +129,23 @@ def test_readme_explorer_snippet_runs():
     plt.close(explorer.figure)
 
 
-def test_landing_page_tells_colab_users_how_to_install_pooldemo():
+def test_every_chapter_installs_pooldemo_on_colab_only_in_a_hidden_first_cell():
     url = yaml.safe_load((BOOK / "_config.yml").read_text())["repository"]["url"]
-    text = (BOOK / "index.md").read_text()
-    assert f'pip install -q "pooldemo[all] @ git+{url}"' in text
+    for name, cell in _chapter_colab_cells().items():
+        src = "".join(cell["source"])
+        assert f'install -q "pooldemo[all] @ git+{url}"' in src, name
+        assert 'if "google.colab" in sys.modules:' in src, name
+        assert "remove-cell" in cell["metadata"].get("tags", []), name
+
+
+def test_one_version_everywhere():
+    """The package, its metadata, CITATION.cff and the preface's cite block agree."""
+    import re
+
+    import pooldemo
+
+    v = pooldemo.__version__
+    assert f"version: {v}" in (ROOT / "CITATION.cff").read_text()
+    assert f"Version {v};" in (ROOT / "book" / "index.md").read_text()
+    assert 'dynamic = ["version"]' in (ROOT / "pyproject.toml").read_text()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", v)
