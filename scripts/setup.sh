@@ -17,7 +17,7 @@ py=${PYTHON:-$(command -v python3.11 || command -v python3)}
 [ -x .venv/bin/python ] || "$py" -m venv .venv
 
 stamp=.venv/.installed-$what
-want=$(cat requirements*.txt pyproject.toml | sha256sum | cut -c1-16)
+want=$(cat requirements*.txt requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -r "$req"

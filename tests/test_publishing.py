@@ -149,3 +149,22 @@ def test_one_version_everywhere():
     assert f"Version {v};" in (ROOT / "book" / "index.md").read_text()
     assert 'dynamic = ["version"]' in (ROOT / "pyproject.toml").read_text()
     assert re.fullmatch(r"\d+\.\d+\.\d+", v)
+
+
+def test_installs_are_locked_and_the_lock_is_what_is_installed():
+    """requirements.txt (Binder, setup.sh, .ci/run) applies requirements.lock, which pins every
+    package exactly; this environment, made by scripts/setup.sh, holds exactly those versions."""
+    from importlib import metadata
+
+    req = (ROOT / "requirements.txt").read_text()
+    assert re.search(r"^-c requirements\.lock\b", req, re.M)
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.lower().replace("_", "-")] = version
+    for top in ("jupyter-book", "tensorflow-cpu", "keras", "numpy", "matplotlib", "ipywidgets",
+                "mlxtend", "tqdm", "pytest", "playwright"):
+        assert top in pins, top
+    wrong = {n: (v, metadata.version(n)) for n, v in pins.items() if metadata.version(n) != v}
+    assert not wrong, wrong
