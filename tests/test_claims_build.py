@@ -10,9 +10,11 @@ chapter and quoting the sentence.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 
-from conftest import BOOK
+from conftest import BOOK, ROOT
 from pooldemo import evidence
 from test_strict_build import build, small_book
 
@@ -20,49 +22,47 @@ CHAPTER = "edges_and_pooling"
 SENTENCE = "Up to 4×4 windows, pooling the edge maps loses nothing this probe can measure."
 
 
-def test_a_flipped_record_fails_the_build_naming_chapter_and_sentence(tmp_path, monkeypatch):
-    assert SENTENCE in (BOOK / f"{CHAPTER}.ipynb").read_text()
+def _store_copy(tmp_path):
     store = tmp_path / "store"
     shutil.copytree(evidence.store_dir(), store)
+    return store
+
+
+def _build_chapter_against(store, tmp_path, monkeypatch):
+    """Build the chapter in a small book against ``store``: exit code, log and error report."""
+    monkeypatch.setenv("POOLDEMO_EVIDENCE", str(store))
+    book = small_book(tmp_path, [CHAPTER])
+    code, log = build(book, tmp_path)
+    report = book / "_build" / "html" / "reports" / f"{CHAPTER}.err.log"
+    return code, log + (report.read_text() if report.exists() else "")
+
+
+def test_a_flipped_record_fails_the_build_naming_chapter_and_sentence(tmp_path, monkeypatch):
+    assert SENTENCE in (BOOK / f"{CHAPTER}.ipynb").read_text()
+    store = _store_copy(tmp_path)
     for path in sorted((store / "edges" / "default").glob("seed*.json")):
         rec = json.loads(path.read_text())
         acc = rec["result"]["edges"]
         acc[1] = acc[0] - 0.05      # pooled 2x2 now clearly worse than unpooled, in every fold
         path.write_text(json.dumps(rec))
-    monkeypatch.setenv("POOLDEMO_EVIDENCE", str(store))
+    code, log = _build_chapter_against(store, tmp_path, monkeypatch)
     assert all(e.state == "ok" for e in evidence.status(["edges"]))  # current, only the values lie
-    book = small_book(tmp_path, [CHAPTER])
-    code, log = build(book, tmp_path)
     assert code != 0, log[-3000:]
-    report = book / "_build" / "html" / "reports" / f"{CHAPTER}.err.log"
-    if report.exists():
-        log += report.read_text()
     assert "ClaimError" in log, log[-3000:]
     assert f"chapter '{CHAPTER}'" in log and f'"{SENTENCE}"' in log, log[-3000:]
     assert "is missing" not in log and "is stale" not in log
 
 
 def test_a_missing_record_fails_the_build_naming_it_and_the_command(tmp_path, monkeypatch):
-    store = tmp_path / "store"
-    shutil.copytree(evidence.store_dir(), store)
+    store = _store_copy(tmp_path)
     (store / "edges" / "default" / "seed3.json").unlink()
-    monkeypatch.setenv("POOLDEMO_EVIDENCE", str(store))
-    book = small_book(tmp_path, [CHAPTER])
-    code, log = build(book, tmp_path)
+    code, log = _build_chapter_against(store, tmp_path, monkeypatch)
     assert code != 0, log[-3000:]
-    report = book / "_build" / "html" / "reports" / f"{CHAPTER}.err.log"
-    if report.exists():
-        log += report.read_text()
     assert "edges/default/seed3 is missing" in log, log[-3000:]
     assert "python -m pooldemo.evidence" in log, log[-3000:]
 
 
 def test_build_script_refuses_a_stale_store_at_once(tmp_path):
-    import os
-    import subprocess
-
-    from conftest import ROOT
-
     env = dict(os.environ, POOLDEMO_EVIDENCE=str(tmp_path / "empty"))
     proc = subprocess.run(["bash", "scripts/build-book.sh", "--book", str(BOOK)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
