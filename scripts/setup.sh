@@ -24,6 +24,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# axe-core (npm) for the accessibility check of the built pages (tests/test_site.py)
+if [ "$what" = dev ] && [ ! -f build/axe/node_modules/axe-core/axe.min.js ]; then
+  command -v npm >/dev/null || { echo "the accessibility test needs npm (Node.js)" >&2; exit 1; }
+  npm install --silent --no-audit --no-fund --prefix build/axe axe-core@4.14.1
+fi
+
 if [ "$what" = dev ] && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null

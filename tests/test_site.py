@@ -320,3 +320,55 @@ def test_explorers_show_their_picture_and_readout_without_javascript(server, bro
         assert width > 0 and img.get_attribute("src").startswith("data:image/png;base64,"), i
         assert face.locator(".pd-readout").inner_text().strip(), f"{name} explorer {i}: no readout"
     context.close()
+
+
+AXE = ROOT / "build" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("name", PAGES)
+def test_no_serious_or_critical_accessibility_violation(server, browser, name, mode):
+    """axe-core (npm, installed by scripts/setup.sh dev) on every page, in the book's light and
+    dark colour modes; the dark explorers page is kept as a screenshot to look at."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} missing: bash scripts/setup.sh dev installs axe-core with npm")
+    context = browser.new_context(color_scheme=mode, viewport={"width": 1280, "height": 900})
+    context.add_init_script(f"localStorage.setItem('mode', '{mode}')")
+    page = context.new_page()
+    page.goto(f"{server}/{name}.html", wait_until="load")
+    assert page.evaluate("document.documentElement.dataset.theme") == mode
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3)
+                 .map(n => n.html.slice(0, 160)).join(' | ')); }""")
+    # axe leaves text on a colour it cannot resolve "to review"; the explorers' texts are checked
+    # here directly: WCAG contrast of every text against the first opaque background behind it
+    low = page.evaluate(_CONTRAST_JS)
+    if mode == "dark" and 'class="pd-explorer"' in (SITE / f"{name}.html").read_text("utf-8"):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("div.pd-explorer").first.screenshot(path=str(SHOTS / f"{name}-dark.png"))
+    context.close()
+    assert not found, found
+    assert not low, low
+
+
+_CONTRAST_JS = """() => {
+  const rgb = s => s.match(/[\\d.]+/g).map(Number);
+  const lum = c => { const v = c.slice(0, 3).map(x => { x /= 255;
+      return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+  const back = el => { for (let n = el; n; n = n.parentElement) {
+      const c = rgb(getComputedStyle(n).backgroundColor); if (c.length < 4 || c[3] > 0.9) return c; }
+    return [255, 255, 255]; };
+  const low = [];
+  for (const el of document.querySelectorAll('.pd-explorer .pd-readout *, .pd-explorer .pd-readout,'
+                                             + ' .pd-explorer .pd-note, .pd-explorer label')) {
+    if (!Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(back(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(el.tagName + ' "' + el.textContent.trim().slice(0, 40) + '" ' +
+                              ratio.toFixed(2));
+  }
+  return low; }"""

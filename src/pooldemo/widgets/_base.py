@@ -130,6 +130,9 @@ _STYLE = """
 .pd-explorer .pd-readout{margin-top:4px}
 .pd-explorer .pd-note{color:#57606a;font-size:0.85em;margin-top:4px}
 @media print{.pd-explorer .pd-controls,.pd-explorer .pd-note{display:none}}
+html[data-theme="dark"] .pd-explorer{border-color:#8b949e}
+html[data-theme="dark"] .pd-explorer .pd-note{color:#3d444d}
+html[data-theme="dark"] .pd-explorer code{color:inherit}
 </style>
 """
 
