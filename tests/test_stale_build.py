@@ -46,3 +46,36 @@ def test_warm_build_reexecutes_after_the_store_changed(tmp_path):
     out, changed = _build(book, env)
     assert AGAIN in out
     assert changed == [f"{float(a) + 0.002:.3f}" for a in first]
+
+
+def test_warm_build_reexecutes_after_the_package_changed(tmp_path):
+    """Edit a copy of the package (the kernels import it through PYTHONPATH): the next warm build
+    executes the chapter again and the page changes (here a figure drawn by plot.runs)."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "src" / "pooldemo", src / "pooldemo",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, PYTHONPATH=str(src))
+    book = small_book(tmp_path, [CHAPTER])
+    _build(book, env)
+    page = book / "_build" / "html" / f"{CHAPTER}.html"
+
+    def figures():  # the page's pictures (myst-nb names each by its content)
+        return re.findall(r'<img[^>]+src="([^"]+)"', page.read_text())
+
+    first = figures()
+    out, _ = _build(book, env)
+    assert AGAIN not in out and figures() == first
+    # control: executing the chapter again with nothing changed gives the same page, so a
+    # changed page below comes from the edit, not from executing again
+    shutil.rmtree(book / "_build" / ".jupyter_cache")
+    shutil.rmtree(book / "_build" / ".doctrees")
+    _build(book, env)
+    assert figures() == first
+    spread = src / "pooldemo" / "plot" / "spread.py"
+    text = spread.read_text()
+    assert "s=14," in text
+    spread.write_text(text.replace("s=14,", "s=40,"))   # bigger dots in every runs plot
+    out, _ = _build(book, env)
+    assert AGAIN in out
+    changed = figures()
+    assert len(changed) == len(first) and changed != first
