@@ -95,8 +95,11 @@ def test_the_config_declares_the_extension_and_the_chapters_exist():
     import yaml
 
     config = yaml.safe_load((BOOK / "_config.yml").read_text())["sphinx"]
-    assert config["local_extensions"] == {"parallel_build": "_ext"}
+    assert config["local_extensions"]["parallel_build"] == "_ext"
     assert "parallel_build" in config["config"]["extensions"]
+    # every local extension is in the extension list that replaces Jupyter Book's default
+    assert set(config["local_extensions"]) <= set(config["config"]["extensions"])
+    assert all((BOOK / "_ext" / f"{name}.py").is_file() for name in config["local_extensions"])
     named = config["config"]["parallel_build_first"] + config["config"]["parallel_build_last"]
     # the extension skips names it does not find (partial books), so check them here
     assert named and all((BOOK / f"{name}.ipynb").exists() for name in named)
