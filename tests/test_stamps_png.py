@@ -182,3 +182,29 @@ def test_a_blitted_update_shows_what_a_full_draw_shows(name, monkeypatch):
     # another drawn artist a pixel may differ by one level; a misplaced, stale or missing
     # artist differs by tens of levels
     assert np.abs(blitted.astype(int) - full).max() <= 1
+
+
+@pytest.mark.parametrize("name", EXPLORERS)
+def test_no_fallback_on_the_pinned_matplotlib(name):
+    """The stamps use private matplotlib parts; on the matplotlib the lock pins they must all be
+    there, or every update would silently take the slow plain path."""
+    import pooldemo
+    from pooldemo.widgets import _stamps
+
+    assert _stamps.private_api_available()
+    ex = getattr(pooldemo, name)()
+    for control_name, control in ex.controls.items():
+        for v in list(ex.static_values(control_name))[:3]:
+            control.value = v
+    assert ex.last_error is None and ex._stamps.fallbacks == 0
+
+
+def test_without_the_private_parts_drawing_falls_back_to_the_plain_way(monkeypatch):
+    from pooldemo.widgets import _stamps
+
+    fig, texts, bg = _figure_with_texts()
+    direct = _draw(fig, bg, texts)
+    monkeypatch.setattr(_stamps, "private_api_available", lambda: False)
+    stamps = Stamps(fig)
+    np.testing.assert_array_equal(_draw(fig, bg, texts, stamps), direct)
+    assert stamps.fallbacks == len(texts) and stamps.hits == stamps.misses == 0

@@ -24,6 +24,8 @@ every other kind of artist.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = ["Stamps"]
@@ -51,13 +53,18 @@ class Stamps:
         self._images = {}
         self._scratch = None
         self.hits = self.misses = 0
+        self.fallbacks = 0  # draws done the plain way because matplotlib's internals changed
 
     def draw(self, artist):
         """Draw ``artist`` on the figure's canvas (pasted pixels when possible)."""
         from matplotlib.image import AxesImage
         from matplotlib.text import Text
 
-        if type(artist) is Text and _stampable(artist):
+        if not private_api_available():
+            # a matplotlib release without the private parts used below: plain, slower drawing
+            self.fallbacks += 1
+            self.figure.draw_artist(artist)
+        elif type(artist) is Text and _stampable(artist):
             self._draw_text(artist)
         elif type(artist) is AxesImage and _image_stampable(artist):
             self._draw_image(artist)
@@ -150,6 +157,23 @@ class Stamps:
         return np.ascontiguousarray(crop[::-1]), x0, y0
 
 
+@functools.cache
+def private_api_available():
+    """Whether this matplotlib has the private parts the stamps rely on.
+
+    ``AxesImage._set_gc_clip`` and ``_get_scalar_alpha`` (drawing a cached image as
+    ``AxesImage.draw`` does), ``Text._multialignment`` and ``AxesImage._interpolation_stage``
+    (cache keys). Without any of them :meth:`Stamps.draw` draws every artist the plain way.
+    ``tests/test_stamps_png.py`` fails if that happens on the pinned matplotlib.
+    """
+    from matplotlib.image import AxesImage
+    from matplotlib.text import Text
+
+    return (hasattr(AxesImage, "_set_gc_clip") and hasattr(AxesImage, "_get_scalar_alpha")
+            and hasattr(Text(), "_multialignment")
+            and "_interpolation_stage" in vars(AxesImage(None)))
+
+
 def _stampable(text):
     if text.get_bbox_patch() is not None or text.get_path_effects() or text.get_usetex():
         return False
@@ -181,7 +205,7 @@ def _image_key(image, dpi, magnification):
                   tuple(cmap.get_over()))
     return (digest.hexdigest(), data.shape, str(data.dtype), cmap_state, type(norm).__name__,
             norm_state, tuple(image.get_extent()),
-            image.get_interpolation(), getattr(image, "_interpolation_stage", None),
+            image.get_interpolation(), image._interpolation_stage,
             image.get_filternorm(), image.get_filterrad(), image.get_resample(), image.origin,
             image.get_alpha(), tuple(image.get_transform().get_matrix().ravel()),
             image.axes.bbox.bounds if image.axes is not None else None,
@@ -196,6 +220,6 @@ def _key(text, dpi, x, y):
             fp.get_stretch(), fp.get_size_in_points(), fp.get_file(), fp.get_math_fontfamily())
     return (text.get_text(), font, to_rgba(text.get_color(), text.get_alpha()),
             text.get_horizontalalignment(), text.get_verticalalignment(),
-            getattr(text, "_multialignment", None), text.get_rotation(), text.get_rotation_mode(),
+            text._multialignment, text.get_rotation(), text.get_rotation_mode(),
             text.get_transform_rotates_text(), text.get_linespacing(), text.get_antialiased(),
             text.get_parse_math(), dpi, float(x), float(y))
