@@ -179,7 +179,9 @@ def source_digest():
     build must execute the chapters again (``scripts/build-book.sh`` does).
     """
     h = hashlib.sha256()
-    for root in dict.fromkeys((_PACKAGE_ROOT, store_dir())):
+    store = store_dir().resolve()
+    roots = [_PACKAGE_ROOT] + ([] if store.is_relative_to(_PACKAGE_ROOT) else [store])
+    for root in roots:  # the default store lies inside the package: read it once
         for path in sorted(root.rglob("*")):
             if path.suffix in (".py", ".json") and path.is_file():
                 h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
@@ -194,6 +196,14 @@ def _read(path):
                             f"run `{COMMAND}`") from None
 
 
+def _stored(path, want):
+    """``(state, record)`` of a record file: "missing" (None), "stale" or "ok" for hash ``want``."""
+    if not path.exists():
+        return "missing", None
+    record = _read(path)
+    return ("ok" if record.get("code_hash") == want else "stale"), record
+
+
 def status(kinds=None):
     """Every planned record of ``kinds`` (default all) as an :class:`Entry` with its state."""
     entries = []
@@ -202,10 +212,7 @@ def status(kinds=None):
             want = code_hash(kind, setting)
             for seed in spec["seeds"]:
                 path = record_path(kind, setting, seed)
-                if not path.exists():
-                    state = "missing"
-                else:
-                    state = "ok" if _read(path).get("code_hash") == want else "stale"
+                state, _ = _stored(path, want)
                 entries.append(Entry(kind, setting, int(seed), state, path,
                                      float(spec.get("cost", 1.0))))
     return entries
@@ -226,11 +233,11 @@ def load_records(kind, setting):
     for seed in spec["seeds"]:
         path = record_path(kind, setting, seed)
         label = f"{kind}/{setting}/seed{seed}"
-        if not path.exists():
+        state, record = _stored(path, want)
+        if state == "missing":
             raise EvidenceError(f"the evidence record {label} is missing ({path}); run "
                                 f"`{COMMAND}` to compute it")
-        record = _read(path)
-        if record.get("code_hash") != want:
+        if state == "stale":
             raise EvidenceError(f"the evidence record {label} is stale: it was computed by code "
                                 f"hashing {record.get('code_hash')}, the code now hashes {want}; "
                                 f"run `{COMMAND}` to recompute it")
