@@ -1,4 +1,10 @@
-"""Argument checks shared by the modules: validate at the top, name the value in the error."""
+"""Argument checks shared by every module: validate at the top, name the value in the error.
+
+One rule for the error type: a value of the wrong *type* (a string where a number belongs, a float
+where an integer belongs, a bool anywhere a number belongs) raises ``TypeError``; a value of the
+right type that is out of range or not one of the choices raises ``ValueError``. Both messages name
+the argument and quote the value.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,83 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_pair", "as_feature_map", "as_image", "check_padding", "check_positive_int"]
+__all__ = ["as_pair", "as_sizes", "as_feature_map", "as_image", "check_padding",
+           "check_positive_int", "check_nonnegative_int", "check_int", "check_seed", "check_fold",
+           "check_choice", "check_real"]
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def check_int(value, name):
+    """Return ``value`` as a Python int if it is an integer (of any sign), else raise."""
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    return int(value)
 
 
 def check_positive_int(value, name):
     """Return ``value`` as a Python int if it is a positive integer, else raise."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if not _is_int(value):
         raise TypeError(f"{name} must be a positive integer, got {value!r} ({type(value).__name__})")
     if value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def check_nonnegative_int(value, name):
+    """Return ``value`` as a Python int if it is an integer >= 0, else raise."""
+    if not _is_int(value):
+        raise TypeError(f"{name} must be a non-negative integer, got {value!r} "
+                        f"({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def check_seed(seed, name="seed"):
+    """A random seed: a non-negative integer."""
+    return check_nonnegative_int(seed, name)
+
+
+def check_fold(fold, n_folds=5):
+    """A cross-validation fold: an integer in ``[0, n_folds)``."""
+    if not _is_int(fold):
+        raise TypeError(f"fold must be an integer in [0, {n_folds}), got {fold!r} "
+                        f"({type(fold).__name__})")
+    if not 0 <= fold < n_folds:
+        raise ValueError(f"fold must be an integer in [0, {n_folds}), got {fold!r}")
+    return int(fold)
+
+
+def check_choice(value, name, choices):
+    """Return ``value`` if it is one of ``choices``, else raise ValueError listing them."""
+    try:
+        ok = value in choices
+    except TypeError:  # unhashable, compared against a set or dict
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
+
+
+def check_real(value, name, low=None, high=None):
+    """Return ``value`` as a float if it is a finite real number in ``[low, high]``, else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
+            or not np.isfinite(value):
+        raise TypeError(f"{name} must be a finite real number, got {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"{name} must be in [{low}, {high}], got {value!r}")
+    return float(value)
+
+
+def as_sizes(size, name="size"):
+    """An int or a pair of ints, each >= 0, as a tuple of one or two Python ints."""
+    values = size if isinstance(size, (tuple, list, np.ndarray)) else (size,)
+    if len(values) not in (1, 2):
+        raise ValueError(f"{name} must be an int or a pair of ints, got {size!r}")
+    return tuple(check_nonnegative_int(v, name) for v in values)
 
 
 def as_pair(value, name):

@@ -25,6 +25,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._checks import as_feature_map, as_pair, check_padding, check_positive_int
+from .geometry import bounds as _bounds
+from .geometry import output_length as _out_len
+from .geometry import padding_split, pool_output_size, window_bounds  # noqa: F401 (re-exported)
 
 __all__ = [
     "pool2d",
@@ -38,61 +41,6 @@ __all__ = [
 ]
 
 REDUCTIONS = ("max", "average", "min", "median")
-
-
-def pool_output_size(size, pool_size, strides=None, padding="valid"):
-    """Output size of a pooling layer along one axis (int) or two axes (pair).
-
-    Parameters
-    ----------
-    size : int or pair of int
-        Input size, ``i``.
-    pool_size, strides : int or pair of int
-        Window size ``k`` and step ``s`` (``strides=None`` means ``pool_size``, as in Keras).
-    padding : {"valid", "same"}
-        ``floor((i - k) / s) + 1`` for valid (Dumoulin & Visin), ``ceil(i / s)`` for same.
-
-    Returns
-    -------
-    int or tuple of int
-        Same form as ``size``.
-
-    Examples
-    --------
-    >>> pool_output_size(28, 2)
-    14
-    >>> pool_output_size((7, 5), 2, strides=1, padding="same")
-    (7, 5)
-    """
-    pair = isinstance(size, (tuple, list, np.ndarray))
-    sizes = _as_sizes(size)
-    k = as_pair(pool_size, "pool_size")
-    s = k if strides is None else as_pair(strides, "strides")
-    padding = check_padding(padding)
-    out = tuple(_out_len(n, kk, ss, padding, axis) for n, kk, ss, axis in zip(sizes, k, s, "HW"))
-    return out if pair else out[0]
-
-
-def window_bounds(size, pool_size, strides=None, padding="valid"):
-    """Input rows (or columns) covered by each window along one axis, padding excluded.
-
-    Returns
-    -------
-    starts, stops : ndarray of int
-        Window ``j`` covers input cells ``starts[j]:stops[j]``.
-
-    Examples
-    --------
-    >>> starts, stops = window_bounds(5, 2, padding="same")
-    >>> starts.tolist(), stops.tolist()
-    ([0, 2, 4], [2, 4, 5])
-    """
-    if isinstance(size, (tuple, list, np.ndarray)):
-        raise ValueError(f"size must be a single int for window_bounds, got {size!r}")
-    (n,) = _as_sizes(size)
-    k = check_positive_int(pool_size, "pool_size")
-    s = k if strides is None else check_positive_int(strides, "strides")
-    return _bounds(n, k, s, check_padding(padding))
 
 
 def pool2d(x, pool_size=2, strides=None, padding="valid", reduce="max"):
@@ -261,43 +209,6 @@ def max_pool_gradient(x, upstream=None, pool_size=2, strides=None, padding="vali
 
 # --- internals ---------------------------------------------------------------------------------
 
-def _as_sizes(size):
-    values = size if isinstance(size, (tuple, list, np.ndarray)) else (size,)
-    if len(values) not in (1, 2):
-        raise ValueError(f"size must be an int or a pair of ints, got {size!r}")
-    out = []
-    for v in values:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-            raise TypeError(f"size must be a non-negative integer, got {v!r}")
-        if v < 0:
-            raise ValueError(f"size must be a non-negative integer, got {v!r}")
-        out.append(int(v))
-    return tuple(out)
-
-
-def _out_len(n, k, s, padding, axis):
-    if padding == "same":
-        return -(-n // s)
-    if n < k:
-        raise ValueError(f"pool_size {k} is larger than the input's {axis} size {n} with "
-                         f"padding='valid'")
-    return (n - k) // s + 1
-
-
-def _bounds(n, k, s, padding):
-    o = _out_len(n, k, s, padding, "")
-    before = max((o - 1) * s + k - n, 0) // 2 if padding == "same" else 0
-    # k, s and the padding may exceed int64 (window_bounds(5, 2, 10**30)): shrink them to values
-    # that give the same clipped windows. A stride beyond the map only multiplies 0 (one window);
-    # padding beyond the last start clips every start to 0; a window beyond the map ends at n.
-    s = min(s, max(n, 1))
-    cut = max(before - (o - 1) * s, 0)
-    before, k = before - cut, k - cut
-    k = min(k, n + before)
-    starts = np.arange(o) * s - before
-    return np.clip(starts, 0, n), np.clip(starts + k, 0, n)
-
-
 def _groups(shape, k, s, padding):
     """Split the output grid into blocks whose windows all have the same clipped extent.
 
@@ -352,11 +263,12 @@ def _padded(x4, k, s, padding, fill):
     oh, ow = (_out_len(h, k[0], s[0], padding, "H"), _out_len(w, k[1], s[1], padding, "W"))
     if padding == "valid":
         return x4, oh, ow
-    ph, pw = max((oh - 1) * s[0] + k[0] - h, 0), max((ow - 1) * s[1] + k[1] - w, 0)
-    if ph == pw == 0:
+    (top, bottom), (left, right) = (padding_split(h, k[0], s[0], padding),
+                                    padding_split(w, k[1], s[1], padding))
+    if top == bottom == left == right == 0:
         return x4, oh, ow
-    xp = np.full((n, h + ph, w + pw, c), fill, dtype=x4.dtype)
-    xp[:, ph // 2:ph // 2 + h, pw // 2:pw // 2 + w] = x4
+    xp = np.full((n, h + top + bottom, w + left + right, c), fill, dtype=x4.dtype)
+    xp[:, top:top + h, left:left + w] = x4
     return xp, oh, ow
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..geometry import padding_amounts  # noqa: F401 (re-exported; drawn by set_padding)
+
 __all__ = ["new_axes", "feature_map", "window_rect", "set_window", "pooling_panels",
            "padding_amounts", "padding_strips", "set_padding"]
 
@@ -104,24 +106,6 @@ def pooling_panels(x, results, axes=None, cmap="viridis", annotate=None):
     for ax, (title, y) in zip(axes[1:], results.items()):
         drawn[title] = feature_map(y, ax, annotate, cmap, vmin, vmax, title)
     return drawn
-
-
-def padding_amounts(size, pool_size, strides=None, padding="valid"):
-    """Padded cells (before, after) along one axis, TensorFlow's rule (extra one after).
-
-    Examples
-    --------
-    >>> padding_amounts(5, 2, padding="same"), padding_amounts(6, 3, 1, "SAME")
-    ((0, 1), (1, 1))
-    """
-    from .._checks import check_padding
-    from ..pooling import pool_output_size
-
-    padding = check_padding(padding)  # "SAME" is "same", as pool_output_size takes it
-    out = pool_output_size(size, pool_size, strides, padding)
-    s = pool_size if strides is None else strides
-    total = max((out - 1) * s + pool_size - size, 0) if padding == "same" else 0
-    return total // 2, total - total // 2
 
 
 def padding_strips(ax, color="0.55", hatch="//"):
