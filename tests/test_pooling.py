@@ -1,6 +1,8 @@
 """pooldemo.pooling equals tf.keras pooling exactly, on hand-worked and generated cases."""
 
 import contextlib
+import multiprocessing
+import os
 import warnings
 
 import numpy as np
@@ -319,3 +321,38 @@ def test_edge_shapes():
                                   np.ones((1, 5, 1)))
     assert pool2d(np.full((2, 2), -0.0), 2, reduce="average")[0, 0].tobytes() == \
         np.float64(0.0).tobytes()  # a sum from +0, as TensorFlow's
+
+
+def test_a_failing_block_fails_the_call():
+    def block(n0, n1, a, b):
+        if a == 3:
+            raise ZeroDivisionError(f"block {a}:{b}")
+
+    with counted_pool(block_bytes=64, parallel_bytes=0, workers=2) as calls:
+        with pytest.raises(ZeroDivisionError, match="block 3:"):
+            pooling._run_blocks(block, np.empty((1, 9, 2, 1)), in_row=100)
+    assert calls
+
+
+def _pool_in_child(x, conn):
+    fresh = not pooling._POOL  # the parent's pool threads do not exist here
+    conn.send((fresh, pool2d(x, 3, 2, "same").sum(), bool(pooling._POOL)))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
+def test_threaded_path_works_in_a_forked_child():
+    """A forked child has no pool threads: it must make its own pool, not wait on the parent's."""
+    x = np.random.default_rng(4).normal(size=(1, 96, 96, 64)).astype("float32")
+    with counted_pool(workers=2) as calls:
+        want = pool2d(x, 3, 2, "same").sum()  # the parent's pool exists now
+        assert calls and pooling._POOL
+        ctx = multiprocessing.get_context("fork")
+        ours, theirs = ctx.Pipe()
+        child = ctx.Process(target=_pool_in_child, args=(x, theirs))
+        child.start()
+        child.join(60)
+        if child.is_alive():
+            child.kill()
+            pytest.fail("pool2d in a forked child hung")
+    assert child.exitcode == 0
+    assert ours.recv() == (True, want, True)  # no pool at the fork, its own pool afterwards

@@ -411,7 +411,7 @@ _POOL_LOCK = threading.Lock()
 def _executor():
     with _POOL_LOCK:
         if not _POOL:
-            _POOL.append(ThreadPoolExecutor(_WORKERS, thread_name_prefix="pooldemo"))
+            _POOL.append(ThreadPoolExecutor(max(_WORKERS - 1, 1), thread_name_prefix="pooldemo"))
         return _POOL[0]
 
 
@@ -448,8 +448,30 @@ def _run_blocks(block, out, in_row, scratch_row=0):
         for args in blocks:
             block(*args)
         return
-    for _ in _executor().map(lambda args: block(*args), blocks):
-        pass
+    # the calling thread works too, and every thread takes the next block when it is free: a
+    # pool thread that gets no core (a busy machine) leaves its share to the others, and is not
+    # waited for if it has not started when the work is done
+    todo, lock, failed = iter(blocks), threading.Lock(), []
+
+    def work():
+        while not failed:
+            with lock:
+                args = next(todo, None)
+            if args is None:
+                return
+            try:
+                block(*args)
+            except BaseException:
+                failed.append(True)
+                raise
+
+    helpers = [_executor().submit(work) for _ in range(workers - 1)]
+    try:
+        work()
+    finally:
+        for helper in helpers:
+            if not helper.cancel():
+                helper.result()
 
 
 def _check_reduce(reduce):
