@@ -356,3 +356,15 @@ def test_threaded_path_works_in_a_forked_child():
             pytest.fail("pool2d in a forked child hung")
     assert child.exitcode == 0
     assert ours.recv() == (True, want, True)  # no pool at the fork, its own pool afterwards
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_average_of_tiny_values_rounds_as_a_division(dtype):
+    """Windows of 4 (and 2, 8) cells scale by 1/count, which must round exactly like dividing."""
+    tiny = np.finfo(dtype).tiny
+    x = np.random.default_rng(5).uniform(-8 * tiny, 8 * tiny, size=(1, 16, 16, 3)).astype(dtype)
+    x[0, 0, 0] = np.finfo(dtype).smallest_subnormal
+    for k in ((2, 2), (1, 2), (2, 4), (3, 3)):
+        for padding in ("valid", "same"):
+            got = pool2d(x, k, 1, padding, "average")
+            assert_same_result(got, plain_pool(x, k, (1, 1), padding, "average"), "average")

@@ -392,7 +392,11 @@ def _average(x4, k, s, padding):
                         _fold(np.add, cells, dst, dtype=acc)
                         cells = [dst]
                     np.add(cells[0], zero, out=dst, dtype=acc)  # from +0: never a -0 sum
-                    np.divide(dst, acc.type(rg[3] * cg[3]), out=dst)
+                    count = rg[3] * cg[3]
+                    if count & (count - 1):
+                        np.divide(dst, acc.type(count), out=dst)
+                    else:  # the same rounding as dividing, at a third of the cost
+                        np.multiply(dst, acc.type(1 / count), out=dst)
 
     _run_blocks(block, total, s[0] * w * c * x4.itemsize)
     return total.astype(dtype, copy=False)
