@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._checks import as_feature_map, as_pair, check_padding, check_positive_int
+from ._checks import as_feature_map, as_pair, check_padding
 from .geometry import bounds as _bounds
 from .geometry import output_length as _out_len
 from .geometry import padding_split, pool_output_size, window_bounds  # noqa: F401 (re-exported)
@@ -395,7 +395,7 @@ def _average(x4, k, s, padding):
                     count = rg[3] * cg[3]
                     if count & (count - 1):
                         np.divide(dst, acc.type(count), out=dst)
-                    else:  # the same rounding as dividing, at a third of the cost
+                    elif count > 1:  # the same rounding as dividing, at a third of the cost
                         np.multiply(dst, acc.type(1 / count), out=dst)
 
     _run_blocks(block, total, s[0] * w * c * x4.itemsize)
