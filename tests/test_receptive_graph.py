@@ -208,3 +208,43 @@ def test_records_are_top_level_and_specs_one_module():
     assert alias is home is pooldemo.specs
     assert pooldemo.receptive_field is pooldemo.receptive.receptive_field
     assert callable(pooldemo.receptive_field)
+
+
+def test_census_names_each_way_of_down_sampling(tf):
+    from pooldemo.experiments.census import downsampling
+
+    L = tf.keras.layers
+    inp = tf.keras.Input((32, 32, 3))
+    x = L.Conv2D(4, 4, strides=4, name="patchify")(inp)
+    x = L.MaxPooling2D(2, name="maxpool")(x)
+    s = L.Conv2D(4, 1, strides=2, name="skip")(x)
+    x = L.Conv2D(4, 3, strides=2, padding="same", name="strided")(x)
+    x = L.Add(name="add")([x, s])
+    g = L.GlobalAveragePooling2D(name="squeeze")(x)
+    g = L.Reshape((1, 1, 4), name="reshape")(L.Dense(4, name="fc")(g))
+    x = L.Multiply(name="excite")([x, g])
+    x = L.AveragePooling2D(2, name="avgpool")(x)
+    out = L.Dense(3, name="classes")(L.GlobalMaxPooling2D(name="head")(x))
+    steps = downsampling(tf.keras.Model(inp, out))
+    got = [(s["layer"], s["type"], s["role"], s["stage"]) for s in steps]
+    assert got == [("patchify", "patchify conv", "body", 1), ("maxpool", "max pool", "body", 2),
+                   ("strided", "strided conv", "body", 3), ("skip", "strided conv", "body", 3),
+                   ("squeeze", "global average", "squeeze", None),
+                   ("avgpool", "average pool", "body", 4), ("head", "global max", "head", None)]
+    assert [s["skips_inputs"] for s in steps if s["role"] == "body"] == [False] * 3 + [True] + \
+        [False]
+    assert steps[0]["field_after"] == [4, 4] and steps[0]["jump_after"] == [4, 4]
+    assert steps[-2]["whole_after"] is True and steps[1]["whole_after"] is False
+
+
+def test_census_record_of_vgg16(tf):
+    from pooldemo.evidence import KINDS, plan
+    from pooldemo.experiments.census import evidence_run
+
+    assert KINDS["census"] == "pooldemo.experiments.census" and len(plan("census")) == 10
+    rec = evidence_run(plan("census")["vgg16"]["params"], 0)
+    assert rec["head"] == "flatten + dense" and rec["se_blocks"] == 0 and rec["merges"] == 0
+    assert [s["type"] for s in rec["downsampling"]] == ["max pool"] * 5
+    assert rec["closed_form"]["size"] == [212, 212] and rec["measured"]["equal"] is True
+    assert rec["measured"]["closed_form_box"] == rec["measured"]["measured_box"]
+    assert rec["published"]["equal"] is True and rec["params"] == 138357544

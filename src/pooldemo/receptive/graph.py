@@ -95,16 +95,25 @@ class _Walker:
 
     def walk(self, model, in_fields, prefix):
         """Fields of ``model``'s outputs given its inputs' fields; records every layer output
-        (in the order of ``model.layers``; a layer called twice gets ``name#1`` ...)."""
+        (in the order of ``model.layers``, a keras operation such as ``x + y`` after the layer
+        computed before it; a layer called twice gets ``name#1`` ...)."""
         fields = {id(t): f for t, f in zip(model.inputs, in_fields)}
         calls = {}  # id(layer) -> [(output fields, records of a nested model)]
+        listed = {id(ly) for ly in model.layers}
+        after, anchor = {}, None  # keras operations (``x + y``) are no layers: placed after one
         for layer, node in self._order(model):
             args = [fields[id(t)] for t in node.input_tensors]
             outs, inner = self._apply(layer, node, args, prefix)
             for t, f in zip(node.output_tensors, outs):
                 fields[id(t)] = f
             calls.setdefault(id(layer), []).append((outs, inner))
-        for layer in model.layers:
+            if id(layer) in listed:
+                anchor = id(layer)
+            elif len(calls[id(layer)]) == 1:
+                after.setdefault(anchor, []).append(layer)
+        order = after.get(None, []) + [ly for layer in model.layers
+                                       for ly in [layer] + after.get(id(layer), [])]
+        for layer in order:
             kind = _kind(layer, self.custom)
             label = kind if isinstance(kind, str) else kind.kind
             if type(layer).__name__ == "InputLayer" and id(layer.output) in fields:
