@@ -25,8 +25,6 @@ Used in: "Pooling in modern networks".
 
 from __future__ import annotations
 
-import time
-
 from .._checks import check_choice, check_seed
 from ..receptive import PUBLISHED, measure_field, receptive_field, specs, unit_box
 
@@ -58,7 +56,6 @@ def census(name):
     import tensorflow as tf
 
     check_choice(name, "name", MODELS)
-    start = time.perf_counter()
     tf.keras.backend.clear_session()  # layer names restart: the record is the same every run
     model = _build(name, include_top=True)
     records = receptive_field(model)
@@ -81,7 +78,6 @@ def census(name):
         "measured": measure_model(name),
         "published": _published(name),
     }
-    result["seconds"] = round(time.perf_counter() - start, 2)
     return result
 
 
@@ -137,16 +133,13 @@ def fitting_input_size(name, start=224, step=32):
 def measure_model(name):
     """The measured field of the centre unit of the last spatial layer against the closed form."""
     size, model, last = fitting_input_size(name)
-    t = time.perf_counter()
     meas = measure_field(model, layer=_top_name(last.name))
-    seconds = time.perf_counter() - t
     closed = unit_box(last, *meas.unit, clip_to=(size, size))
     return {"input_size": size, "layer": last.name, "unit": list(meas.unit),
             "closed_form_box": [list(b) for b in closed],
             "measured_box": [list(b) for b in meas.box],
             "equal": closed == meas.box, "field": _field(last),
-            "pixels_reached": int(meas.mask.sum()), "min_gradient": meas.min_positive,
-            "seconds": round(seconds, 2)}
+            "pixels_reached": int(meas.mask.sum()), "min_gradient": meas.min_positive}
 
 
 # --- internals ----------------------------------------------------------------------------------
