@@ -248,3 +248,17 @@ def test_census_record_of_vgg16(tf):
     assert rec["closed_form"]["size"] == [212, 212] and rec["measured"]["equal"] is True
     assert rec["measured"]["closed_form_box"] == rec["measured"]["measured_box"]
     assert rec["published"]["equal"] is True and rec["params"] == 138357544
+
+
+def test_keras_operations_are_merges_and_are_measured(tf):
+    L = tf.keras.layers
+    inp = tf.keras.Input((20, 20, 1))
+    a = L.Conv2D(2, 3, padding="same", name="a")(inp)
+    b = L.Conv2D(2, 5, padding="same", name="b")(inp)
+    x = L.Conv2D(2, 3, padding="same", name="c")(a * b - a + b)  # operations, not layers
+    model = tf.keras.Model(inp, x)
+    recs = receptive_field(model)
+    merges = [r for r in recs if r.kind == "merge"]
+    assert len(merges) == 3 and all(r.aligned for r in merges)
+    assert recs[-1].name == "c" and recs[-1].size == (7, 7)
+    assert measure_field(model, unit=(10, 10)).box == ((7, 13), (7, 13))
