@@ -11,7 +11,9 @@ read) one record holds
   whether it is already the whole input);
 - ``head`` (how the classifier reads the last map), ``se_blocks``, ``params``, merges and how
   many of them join paths whose fields are not centred alike (Araujo et al. 2019);
-- ``closed_form``: the field of the last spatial layer at the model's default input size;
+- ``closed_form``: the field of the last spatial layer at the model's default input size, and
+  ``closed_form_without_se``: the same if every squeeze-and-excitation gate looked at one position
+  only (the field of the convolutions themselves; None for a model without SE blocks);
 - ``measured``: the field of the centre unit of the last spatial layer measured on the model
   itself (:func:`pooldemo.receptive.measure_field`) at the smallest input (a multiple of 32) in
   which the closed-form field of that unit fits, beside the closed form's box at that size;
@@ -75,6 +77,7 @@ def census(name):
         "merges": len(merges), "misaligned_merges": len(misaligned),
         "largest_centre_offset": max((max(r.centre_offset) for r in misaligned), default=0.0),
         "closed_form": _field(last),
+        "closed_form_without_se": _without_se(model, steps),
         "measured": measure_model(name),
         "published": _published(name),
     }
@@ -155,6 +158,17 @@ def _field(rec):
     return {"layer": rec.name, "label": rec.label, "size": list(rec.size),
             "jump": list(rec.jump), "start": list(rec.start), "whole": rec.whole,
             "output_size": list(rec.output_size)}
+
+
+def _without_se(model, steps):
+    """The last spatial layer's field if every squeeze-and-excitation gate were computed at each
+    position instead of over the whole map (the convolutions' own field); None without SE."""
+    squeezes = {s["layer"]: "pointwise" for s in steps if s["role"] == "squeeze"}
+    if not squeezes:
+        return None
+    size = tuple(model.inputs[0].shape[1:3])
+    records = receptive_field(model, input_size=size, custom=squeezes)
+    return _field([r for r in records if r.output_size and r.output_size != (1, 1)][-1])
 
 
 def _published(name):

@@ -264,7 +264,7 @@ def _probe_operation(op, classes):
     return op
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _identity_class():
     """A layer returning its input that accepts the arguments any pointwise layer was called
     with (``training``, ``mask``)."""
