@@ -108,8 +108,6 @@ class FabricPoolingExplorer(Explorer):
                                                 description="detector"))
         self.add_control("threshold", w.FloatSlider(i["threshold"], min=0.05, max=2.0, step=0.05,
                                                     description="threshold"))
-        # picking a fabric picks its detector (as the HTML face does); change it afterwards freely
-        self.kind.observe(self._match_detector, names="value")
         self.figure, self.artists = plot.fabric_panels(grid=self.grid)
         self.artists["bars"]["ax"].set_ylim(*self._ylim)
         a = self.artists
@@ -118,11 +116,12 @@ class FabricPoolingExplorer(Explorer):
                          *[t for row in a[side]["texts"] for t in row])
         self.dynamic(*a["bars"]["bars"], *a["bars"]["values"], a["bars"]["threshold"])
 
-    def _match_detector(self, change):
-        natural = {"rip": "rip", "wrinkles": "wrinkle", "fold": "wrinkle"}.get(change["new"])
-        if natural and self.detector.value != natural:
-            with self.hold():
-                self.detector.value = natural
+    def _sync_ranges(self, change):
+        # picking a fabric picks its detector (as the HTML face does); change it afterwards freely
+        if change["owner"] is self.controls["kind"]:
+            natural = {"rip": "rip", "wrinkles": "wrinkle", "fold": "wrinkle"}.get(change["new"])
+            if natural:
+                self.controls["detector"].value = natural
 
     def static_values(self, name):
         if name == "count":
@@ -175,8 +174,9 @@ class FabricPoolingExplorer(Explorer):
         from .. import plot
 
         image, left, right, names = self.current_maps(kind, count, noise, detector)
-        self.count.disabled = kind not in ("rip", "wrinkles", "fold")
-        self.detector.disabled = self.noise.disabled = kind == "thread" or kind.startswith("user:")
+        c = self.controls
+        c["count"].disabled = kind not in ("rip", "wrinkles", "fold")
+        c["detector"].disabled = c["noise"].disabled = kind == "thread" or kind.startswith("user:")
         shown = [m for m in (left, right) if m is not None]
         self.pooled = [(float(global_pool(m, "max")), float(global_pool(m, "average")))
                        for m in shown]
