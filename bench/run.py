@@ -417,6 +417,7 @@ def bench_build(chapters):
         edited = out / f"{have[0]}.ipynb"
     build_cmd = ["bash", "scripts/build-book.sh", "--book", str(out)]
     try:
+        serial = _run(cold_cmd, env=dict(os.environ, POOLDEMO_BUILD_JOBS="1"))  # one process
         cold = _run(cold_cmd)  # fresh: every notebook executed
         warm = _run(build_cmd)
         _prose_edit(edited)
@@ -440,11 +441,14 @@ def bench_build(chapters):
                        "the whole book: `--chapters all`)."), "",
              "| build | seconds | share of cold |", "|---|---|---|",
              f"| cold | {cold:.1f} | 100 % |",
+             f"| cold, serial (`POOLDEMO_BUILD_JOBS=1`) | {serial:.1f} | {serial / cold:.1%} |",
              f"| warm (no change) | {warm:.1f} | {warm / cold:.1%} |",
              f"| one prose edit | {edit:.1f} | {edit / cold:.1%} |", "",
-             f"Warm <= 5 % of cold: {verdict(warm / cold <= 0.05)}."
+             f"Warm <= 5 % of cold: {verdict(warm / cold <= 0.05)}. The parallel reading "
+             f"(`book/_ext/parallel_build.py`) saves {serial - cold:.0f} s of a cold build "
+             f"({1 - cold / serial:.0%})."
              + (f" Cold <= 180 s: {verdict(cold <= 180)}." if full else "")]
-    return lines, dict(cold=cold, warm=warm, edit=edit, full=full)
+    return lines, dict(cold=cold, warm=warm, edit=edit, serial=serial, full=full)
 
 
 # --- 6. evidence store ---------------------------------------------------------------------------
@@ -656,6 +660,10 @@ def _summary(part, data):
         if data["full"]:
             rows.append(("cold build of the whole book", f"{data['cold']:.0f} s", "<= 180 s",
                          data["cold"] <= 180))
+        rows.append(("parallel reading of chapters (serial / parallel cold build)",
+                     f"{data['serial'] / data['cold']:.2f}x ({data['serial']:.0f} s vs "
+                     f"{data['cold']:.0f} s)", "> 1.1x, else drop the extension",
+                     data["serial"] / data["cold"] > 1.1))
     elif part == "evidence" and data:
         rows.append(("evidence store size", f"{data['size'] / MB:.2f} MB ({data['records']} "
                      f"records)", "<= 5 MB", data["size"] <= 5 * MB))

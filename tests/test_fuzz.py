@@ -780,7 +780,7 @@ def test_shapes_convnet_sizes(blocks, downsample, input_size):
                 ref_int(v, name)
             except Bad as b:
                 bad.append(b)
-        if downsample not in shapes.DOWNSAMPLE:
+        if downsample not in shapes.DOWNSAMPLERS:
             bad.append(Bad((ValueError,), "downsample"))
         if bad:
             raise Bad(tuple({t for b in bad for t in b.types}), *[n for b in bad for n in b.names])

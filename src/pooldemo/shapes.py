@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import numbers
 
-from ._checks import check_positive_int
+from ._checks import check_choice, check_positive_int
+from .models import convnet
 
-__all__ = ["DOWNSAMPLE", "HEADS", "build_convnet", "convnet_sizes", "convnet_table",
+__all__ = ["DOWNSAMPLERS", "HEADS", "build_convnet", "convnet_sizes", "convnet_table",
            "layer_table"]
 
-DOWNSAMPLE = ("max", "average", "strided", "none")
+#: the words of :data:`pooldemo.models.DOWNSAMPLERS` and :data:`pooldemo.models.HEADS` whose
+#: networks the arithmetic of :func:`convnet_sizes` and :func:`convnet_table` covers
+DOWNSAMPLERS = ("max", "average", "strided", "none")
 HEADS = ("flatten", "global_average", "global_max")
 
 
@@ -62,10 +65,8 @@ def check_input_size(input_size):
 
 def _check(blocks, downsample, head, filters, input_size):
     blocks = check_positive_int(blocks, "blocks")
-    if downsample not in DOWNSAMPLE:
-        raise ValueError(f"downsample must be one of {DOWNSAMPLE}, got {downsample!r}")
-    if head not in HEADS:
-        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+    check_choice(downsample, "downsample", DOWNSAMPLERS)
+    check_choice(head, "head", HEADS)
     filters = check_filters(filters, blocks)
     return blocks, downsample, head, filters, check_input_size(input_size)
 
@@ -111,6 +112,8 @@ def build_convnet(blocks=3, downsample="max", head="flatten", filters=32, input_
                   n_classes=10):
     """A tf.keras convnet: ``blocks`` conv blocks, a down-sampling step between them, a head.
 
+    :func:`pooldemo.models.convnet` with one 3x3 convolution per block.
+
     Parameters
     ----------
     blocks : int
@@ -140,25 +143,18 @@ def build_convnet(blocks=3, downsample="max", head="flatten", filters=32, input_
                                                            input_size)
     n_classes = check_positive_int(n_classes, "n_classes")
     convnet_sizes(blocks, downsample, input_size)  # raises with the settings named
-    import tensorflow as tf
+    return convnet(filters, downsample, head, input_size=input_size, n_classes=n_classes,
+                   name=f"convnet_{blocks}_{downsample}_{head}")
 
-    layers = tf.keras.layers
-    stack = [tf.keras.Input(shape=(input_size, input_size, 1))]
-    for b in range(1, blocks + 1):
-        stride = 2 if downsample == "strided" and b > 1 else 1
-        stack.append(layers.Conv2D(filters[b - 1], 3, strides=stride, activation="relu",
-                                   name=f"conv{b}"))
-        if b < blocks and downsample in ("max", "average"):
-            cls = layers.MaxPooling2D if downsample == "max" else layers.AveragePooling2D
-            stack.append(cls(2, name=f"pool{b}"))
-    if head == "flatten":
-        stack.append(layers.Flatten(name="flatten"))
-    elif head == "global_average":
-        stack.append(layers.GlobalAveragePooling2D(name="global_average"))
-    else:
-        stack.append(layers.GlobalMaxPooling2D(name="global_max"))
-    stack.append(layers.Dense(n_classes, activation="softmax", name="classes"))
-    return tf.keras.Sequential(stack, name=f"convnet_{blocks}_{downsample}_{head}")
+
+def __getattr__(name):
+    if name == "DOWNSAMPLE":
+        import warnings
+
+        warnings.warn("pooldemo.shapes.DOWNSAMPLE is now DOWNSAMPLERS", DeprecationWarning,
+                      stacklevel=2)
+        return DOWNSAMPLERS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def layer_table(model):
