@@ -18,7 +18,7 @@ import numbers
 import numpy as np
 
 from .. import fabric
-from .._checks import as_feature_map
+from .._checks import as_feature_map, check_real, check_seed
 from ..pooling import global_pool
 from ._base import Explorer
 
@@ -68,14 +68,12 @@ class FabricPoolingExplorer(Explorer):
         if kind not in self._kind_values:
             raise ValueError(f"kind must be one of {self._kind_values}, got {kind!r}")
         if count is None:
-            count = fabric._DEFAULT_COUNT.get(kind) or 1
+            count = fabric.DEFAULT_COUNT.get(kind) or 1
         if isinstance(count, (bool, np.bool_)) or not isinstance(count, numbers.Integral):
             raise TypeError(f"count must be an integer from 1 to 10, got {count!r}")
         if not 1 <= count <= 10:
             raise ValueError(f"count must be from 1 to 10, got {count!r}")
-        fabric._check_noise(noise)
-        if noise > 0.3:
-            raise ValueError(f"noise must be at most 0.3, got {noise!r}")
+        check_real(noise, "noise", 0, 0.3)
         if detector is None:
             detector = "wrinkle" if kind in ("wrinkles", "fold") else "rip"
         if detector not in _DETECTORS:
@@ -83,7 +81,7 @@ class FabricPoolingExplorer(Explorer):
         if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real) \
                 or not 0.05 <= threshold <= 2:
             raise ValueError(f"threshold must be a number from 0.05 to 2, got {threshold!r}")
-        self.seed = fabric._check_seed(seed)
+        self.seed = check_seed(seed)
         top = max([2.0] + [float(np.max(m)) for m in self.user_maps.values()])
         low = min([0.0] + [float(np.min(m)) for m in self.user_maps.values()])
         self._ylim = (low * 1.15, top * 1.15)

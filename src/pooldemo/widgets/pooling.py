@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import geometry, pooling
-from .._checks import as_feature_map, check_padding, check_positive_int
+from .._checks import as_image, check_padding, check_positive_int
 from ._base import Explorer
 
 __all__ = ["PoolingExplorer", "PoolingModel", "pooling_model", "EXAMPLE"]
@@ -341,14 +341,7 @@ def _feature_map(x):
 
             return np.asarray(digit(7), dtype=float)
         raise ValueError(f"x must be a 2-D array, 'example' or 'digit', got {x!r}")
-    arr = as_feature_map(x, "x", ndims=(2,))
-    if arr.size == 0:
-        raise ValueError(f"x must not be empty, got shape {arr.shape}")
-    arr = arr.astype(float)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"x must hold finite numbers, got {int(np.sum(~np.isfinite(arr)))} "
-                         f"NaN or infinite values")
-    return arr
+    return as_image(x, "x")
 
 
 def _in_range(value, name, lo, hi):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..receptive_field import conv, layer_specs, pool, receptive_field, unit_box
-from .._checks import as_feature_map
+from .._checks import as_image
 from ._base import Explorer
 
 __all__ = ["ReceptiveFieldExplorer", "ReceptiveFieldModel", "receptive_field_model", "PRESETS"]
@@ -308,11 +308,4 @@ def _image(image):
         from ..data import digit
 
         return np.asarray(digit(7), dtype=float)
-    arr = as_feature_map(image, "image", ndims=(2,))
-    if arr.size == 0:
-        raise ValueError(f"image must not be empty, got shape {arr.shape}")
-    arr = arr.astype(float)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"image must hold finite numbers, got {int(np.sum(~np.isfinite(arr)))} "
-                         f"NaN or infinite values")
-    return arr
+    return as_image(image, "image")

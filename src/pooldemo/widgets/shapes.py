@@ -51,6 +51,8 @@ class ShapeExplorer(Explorer):
     """
 
     static_dpi = 80
+    #: lay out once (the placeholders reserve room for the longest names), then keep it
+    freeze_layout = True
 
     def __init__(self, blocks=3, downsample="max", head="flatten", max_blocks=4, filters=32,
                  input_size=28):
@@ -97,12 +99,6 @@ class ShapeExplorer(Explorer):
         self.dynamic(*[b for bars in a["bars"] for b in bars],
                      *[t for texts in a["values"] for t in texts], *a["labels"], a["message"],
                      self.total_text)
-        # lay out once (the placeholders reserve room for the longest names), then freeze it:
-        # updates only redraw the animated artists, never re-run the layout
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        FigureCanvasAgg(self.figure).draw()
-        self.figure.set_layout_engine("none")
 
     def _draw(self, blocks, downsample, head):
         from .. import plot
