@@ -88,7 +88,7 @@ def test_fabric_thread_example_numbers(fab):
     fab.controls["kind"].value = "thread"
     assert fab.last_error is None
     _check_drawn(fab)
-    (one_max, one_avg), (faint_max, faint_avg) = fab.pooled
+    (one_max, one_avg), (faint_max, faint_avg) = fab.model().pooled
     assert one_max == 2.0 and faint_max == pytest.approx(2 / 49)
     assert one_avg == pytest.approx(2 / 49) == pytest.approx(faint_avg)
     assert "0.041" in fab.readout.value and "only global max tells them apart" in fab.readout.value
@@ -149,8 +149,8 @@ def test_fabric_wrinkles_average_head_separates_fold():
     fold = pooldemo.FabricPoolingExplorer(kind="fold", **kw)
     assert many.controls["count"].value == 6
     # global max: both look wrinkled; global average: only the many wrinkles
-    assert many.pooled[0][0] >= 0.15 and fold.pooled[0][0] >= 0.15
-    assert many.pooled[0][1] >= 0.15 > fold.pooled[0][1]
+    assert many.model().pooled[0][0] >= 0.15 and fold.model().pooled[0][0] >= 0.15
+    assert many.model().pooled[0][1] >= 0.15 > fold.model().pooled[0][1]
     assert "average head says <b>smooth</b>" in fold.readout.value
 
 
@@ -162,7 +162,8 @@ def test_fabric_user_maps_and_html():
     assert e.grid == 5 and e.artists["right"]["map"].get_array().shape == (5, 5)
     assert e.last_error is None
     _check_drawn(e)
-    assert e.pooled == [(3.0, pytest.approx(0.12)), (pytest.approx(0.12), pytest.approx(0.12))]
+    assert list(e.model().pooled) == [(3.0, pytest.approx(0.12)),
+                                     (pytest.approx(0.12), pytest.approx(0.12))]
     assert e.artists["bars"]["ax"].get_ylim()[1] >= 3.0
     e.controls["kind"].value = "user:flat"
     _check_drawn(e)
@@ -250,6 +251,9 @@ def _check_shift_drawn(e):
         assert list(xs) == [dx] and ys[0] == pytest.approx(values[e.shifts.index(dx)])
     assert f"{float(global_pool(conv, 'max')):.3f}" in e.readout.value
     assert f"Shift ({dx:+d}, {dy:+d})" in e.readout.value
+    m = e.model()
+    np.testing.assert_array_equal(m.features["shifted"], shifted)
+    assert m.change == {name: pytest.approx(v[e.shifts.index(dx)]) for name, v in curves.items()}
 
 
 def test_shift_defaults(sh):
