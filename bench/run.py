@@ -514,9 +514,57 @@ def _explorer_views(html):
     return sizes
 
 
+def chapter_explorers(notebook):
+    """(class name, args) of each explorer a chapter displays (``pooldemo.XExplorer(...)``)."""
+    import ast
+
+    found = []
+    for cell in json.loads(notebook.read_text())["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        for line in "".join(cell["source"]).splitlines():
+            m = re.match(r"\s*pooldemo\.(\w+Explorer)\((.*)\)\s*(#.*)?$", line)
+            if m:
+                call = ast.parse(f"f({m.group(2)})", mode="eval").body
+                found.append((m.group(1), [ast.literal_eval(a) for a in call.args],
+                               {k.arg: ast.literal_eval(k.value) for k in call.keywords}))
+    return found
+
+
+def bench_explorer_faces(notebook=ROOT / "book" / "explorers.ipynb"):
+    """Bytes and states of the no-kernel face (``to_html()``) of each explorer of a chapter."""
+    import matplotlib.pyplot as plt
+
+    import pooldemo
+
+    rows = []
+    for name, args, kwargs in chapter_explorers(notebook):
+        e = getattr(pooldemo, name)(*args, **kwargs)
+        t = time.perf_counter()
+        html = e.to_html()
+        seconds = time.perf_counter() - t
+        data = json.loads(re.search(r'<script type="application/json">(.*?)</script>', html,
+                                    re.S).group(1))
+        rows.append(dict(name=name, args=args, kwargs=kwargs, bytes=len(html.encode()),
+                         states=len(data["states"]), images=len(data["images"]),
+                         seconds=seconds))
+        plt.close(e.figure)
+    return rows
+
+
 def bench_weight(site):
+    faces = bench_explorer_faces()
+    total = sum(r["bytes"] for r in faces)
+    head = ["## 5. Page weight", "",
+            "The no-kernel faces of the explorers chapter (`book/explorers.ipynb`), measured "
+            "with `to_html()` without building the book: bytes (the explorer's share of the "
+            "page), precomputed states (its coverage) and images (key frames and patches).", "",
+            "| explorer | KB | states | images | render s |", "|---|---|---|---|---|"]
+    head += [f"| {r['name']}({', '.join(map(repr, r['args']))}) | {r['bytes'] / 1024:.1f} | "
+             f"{r['states']} | {r['images']} | {r['seconds']:.1f} |" for r in faces]
+    head += ["", f"Sum: {total / MB:.3f} MB in {sum(r['states'] for r in faces)} states.", ""]
     if not (site / "index.html").exists():
-        return ["## 5. Page weight", "", f"Skipped: no built site at {site}."], {}
+        return head + [f"No built site at {site}: pages not measured."], dict(faces=faces)
     pages, views = [], []
     for page in sorted(site.glob("*.html")):
         html = page.read_text(encoding="utf-8")
@@ -534,7 +582,7 @@ def bench_weight(site):
     static = sum(f.stat().st_size for f in (site / "_static").rglob("*") if f.is_file())
     largest = max(pages, key=lambda p: p[1])
     biggest_view = max((v[2] for v in views), default=0)
-    lines = ["## 5. Page weight", "",
+    lines = head + [
              f"Site: `{site.relative_to(ROOT) if site.is_relative_to(ROOT) else site}`. A page's "
              "weight is its HTML plus the image files it references outside `_static` (explorer "
              "images are inside the HTML). Shared theme assets and vendored MathJax "
@@ -548,7 +596,7 @@ def bench_weight(site):
     lines += ["", f"Largest page: {largest[0]} ({largest[1] / MB:.2f} MB; <= 2 MB: "
               f"{verdict(largest[1] <= 2 * MB)}). Largest explorer view: "
               f"{biggest_view / MB:.2f} MB (<= 1.5 MB: {verdict(biggest_view <= 1.5 * MB)})."]
-    return lines, dict(pages=pages, views=views, total=total)
+    return lines, dict(pages=pages, views=views, total=total, faces=faces)
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -674,6 +722,13 @@ def _summary(part, data):
             rows.append(("evidence store from empty", f"{data['full'] / 60:.1f} min",
                          "<= 30 min", data["full"] <= 1800))
     elif part == "weight" and data:
+        faces = data["faces"]
+        rows.append(("explorers chapter, no-kernel faces (to_html)",
+                     f"{sum(r['bytes'] for r in faces) / MB:.2f} MB, "
+                     f"{sum(r['states'] for r in faces)} states", "page <= 2 MB",
+                     sum(r["bytes"] for r in faces) <= 2 * MB))
+        if "pages" not in data:
+            return rows
         big = max(data["pages"], key=lambda p: p[1])
         view = max((v[2] for v in data["views"]), default=0)
         rows.append(("largest page", f"{big[0]}: {big[1] / MB:.2f} MB", "<= 2 MB",

@@ -59,9 +59,11 @@ def encode_frames(frames, colors=256):
         return by_bytes[png]
 
     cells = -(-shape[0] // CELL) * -(-shape[1] // CELL)
+    signatures = [_cell_signatures(idx) for idx in indexed]
     for i, idx in enumerate(indexed):
-        # the earlier frame that differs in the fewest cells (chains stay short)
-        best = min(((_changed_cells(indexed[j] != idx), j) for j in range(i)
+        # the earlier frame that differs in the fewest cells (chains stay short); the cell
+        # signatures only choose the base: the rectangles come from the exact comparison
+        best = min(((int(np.count_nonzero(signatures[j] != signatures[i])), j) for j in range(i)
                     if depth[j] < MAX_DEPTH), default=None)
         if best is None or best[0] > KEY_SHARE * cells:
             refs.append(store(_png(idx, palette, Image)))
@@ -148,13 +150,15 @@ def changed_rects(mask, cell=CELL):
     return sorted(rects, key=lambda r: (r[1], r[0]))
 
 
-def _changed_cells(mask, cell=CELL):
-    """How many ``cell x cell`` blocks of a 2-D mask hold a True pixel."""
-    h, w = mask.shape
+def _cell_signatures(idx, cell=CELL):
+    """One number per ``cell x cell`` block of an index array (equal blocks, equal numbers)."""
+    h, w = idx.shape
     gh, gw = -(-h // cell), -(-w // cell)
-    padded = np.zeros((gh * cell, gw * cell), dtype=bool)
-    padded[:h, :w] = mask
-    return int(padded.reshape(gh, cell, gw, cell).any(axis=(1, 3)).sum())
+    padded = np.zeros((gh * cell, gw * cell), dtype=np.float64)
+    padded[:h, :w] = idx
+    blocks = padded.reshape(gh, cell, gw, cell).transpose(0, 2, 1, 3).reshape(gh, gw, -1)
+    weights = np.random.default_rng(0).random(cell * cell)
+    return blocks @ weights
 
 
 def _merge(boxes):
@@ -181,18 +185,19 @@ def _palette_indices(frames, colors):
     """Palette indices of every frame and the shared palette (flat RGB list)."""
     from PIL import Image
 
-    stacked = np.concatenate(frames, axis=0)
-    flat = stacked.reshape(-1, 3)
-    packed = (flat[:, 0].astype(np.uint32) << 16) | (flat[:, 1].astype(np.uint32) << 8) | flat[:, 2]
-    distinct, inverse = np.unique(packed, return_inverse=True)
-    if len(distinct) <= colors:  # exact: every colour has its own entry
-        palette = np.stack([(distinct >> 16) & 255, (distinct >> 8) & 255, distinct & 255], axis=1)
-        idx = inverse.reshape(stacked.shape[:2]).astype(np.uint8)
+    stacked = np.ascontiguousarray(np.concatenate(frames, axis=0))
+    im = Image.fromarray(stacked)
+    found = im.getcolors(maxcolors=colors)  # None when there are more colours than that
+    if found is not None:  # exact: every colour has its own entry
+        palette = np.array(sorted(c for _, c in found), dtype=np.uint32).reshape(-1, 3)
+        key = (palette[:, 0] << 16) | (palette[:, 1] << 8) | palette[:, 2]
+        flat = stacked.reshape(-1, 3).astype(np.uint32)
+        packed = (flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2]
+        idx = np.searchsorted(key, packed).astype(np.uint8).reshape(stacked.shape[:2])
     else:
-        im = Image.fromarray(stacked).quantize(colors=colors, method=Image.Quantize.FASTOCTREE,
-                                                dither=Image.Dither.NONE)
-        idx = np.asarray(im)
-        palette = np.asarray(im.getpalette()[:3 * colors], dtype=np.uint8).reshape(-1, 3)
+        q = im.quantize(colors=colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        idx = np.asarray(q)
+        palette = np.asarray(q.getpalette()[:3 * colors], dtype=np.uint8).reshape(-1, 3)
     h = frames[0].shape[0]
     return ([idx[i * h:(i + 1) * h] for i in range(len(frames))],
             palette.astype(np.uint8).ravel().tolist())
