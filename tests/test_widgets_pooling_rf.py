@@ -383,6 +383,28 @@ def test_base_mimebundle_and_static_states():
         toy.to_html()
 
 
+def _png_pixels(data_url):
+    import base64
+    import io
+
+    from PIL import Image
+
+    png = base64.b64decode(data_url.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def _frame_pixels(page, key):
+    """The picture of state ``key`` of a no-kernel face, composed from its frames."""
+    import base64
+
+    from pooldemo.widgets._frames import compose
+
+    data = _states(page)
+    src = re.search(r'<img class="pd-image" src="data:image/png;base64,([^"]+)"', page).group(1)
+    images = [base64.b64decode(b or src) for b in data["images"]]
+    return compose(images, data["frames"], data["states"][key][0])
+
+
 def test_html_face_in_chromium(tmp_path, pooling_page):
     sync_api = pytest.importorskip("playwright.sync_api")
     chromium = Path("/usr/bin/chromium")
@@ -409,6 +431,8 @@ def test_html_face_in_chromium(tmp_path, pooling_page):
             position.fill("4")  # range inputs: fill sets the value and fires input/change
             second = img.get_attribute("src")
             assert second != first
+            # the script pasted the frame's patches over its base: exactly the stored frame
+            assert np.array_equal(_png_pixels(second), _frame_pixels(pooling_page, "0,0,0,0,4"))
             assert "output row 1, col 1" in page.locator(".pd-readout").inner_text()
             # a larger pool has fewer windows: the view moves to the nearest precomputed one
             position.fill("8")

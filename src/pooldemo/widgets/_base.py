@@ -7,8 +7,10 @@ An explorer is one object with two faces:
   a readout and an error box;
 - **no kernel** (the built book, nbviewer, a saved notebook): ``to_html()`` renders every state of
   the controls' *static values* (a bounded grid, see :meth:`Explorer.static_values`) and emits
-  plain ``<input>``/``<select>`` controls with a small inline script that swaps the pre-rendered
-  images. Nothing is fetched from anywhere.
+  plain ``<input>``/``<select>`` controls with a small inline script that shows the pre-rendered
+  pictures. They are stored small (:mod:`pooldemo.widgets._frames`): a few whole key frames and,
+  for every other state, the rectangles where it differs from an earlier frame, which the script
+  pastes back on a canvas. Nothing is fetched from anywhere.
 
 ``_repr_mimebundle_`` carries the widget view, a PNG of the current state and an HTML face, and
 honours ``include``/``exclude``. The multi-state HTML face costs seconds and up to a megabyte, so
