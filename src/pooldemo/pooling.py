@@ -16,15 +16,25 @@ NaN, as TensorFlow does it (checked against TensorFlow 2.21 in ``tests/test_pool
 - "average" and "median" propagate NaN, like ``tf.nn.avg_pool2d``.
 - :func:`global_pool` propagates NaN for every reduction, like ``GlobalMaxPooling2D``.
 
+Speed: "max", "min" and "average" fold shifted strided slices of the map (no padded copy, no
+window copies) over blocks of rows small enough for a core's cache; large maps run their blocks
+on a thread pool, one thread per core (numpy releases the GIL inside its loops).
+
 Used in: every chapter.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._checks import as_feature_map, as_pair, check_padding, check_positive_int
+from ._checks import as_feature_map, as_pair, check_padding
 from .geometry import bounds as _bounds
 from .geometry import output_length as _out_len
 from .geometry import padding_split, pool_output_size, window_bounds  # noqa: F401 (re-exported)
@@ -215,17 +225,9 @@ def _groups(shape, k, s, padding):
     Yields ``((row_slice, first_row, height), (col_slice, first_col, width))``: output rows
     ``row_slice`` read input rows ``first_row + i * stride`` onwards, ``height`` of them.
     """
-    per_axis = []
-    for n, kk, ss in ((shape[1], k[0], s[0]), (shape[2], k[1], s[1])):
-        starts, stops = _bounds(n, kk, ss, padding)
-        blocks = []
-        for j in range(len(starts)):
-            size = stops[j] - starts[j]
-            if blocks and blocks[-1][2] == size and starts[j] == starts[j - 1] + ss:
-                blocks[-1][0] = slice(blocks[-1][0].start, j + 1)
-            else:
-                blocks.append([slice(j, j + 1), int(starts[j]), int(size)])
-        per_axis.append([tuple(b) for b in blocks])
+    per_axis = [[(slice(j0, j1), first, size) for j0, j1, first, size in
+                 _axis_groups(n, kk, ss, padding)]
+                for n, kk, ss in ((shape[1], k[0], s[0]), (shape[2], k[1], s[1]))]
     for rb in per_axis[0]:
         for cb in per_axis[1]:
             yield rb, cb
@@ -257,49 +259,103 @@ def _reduce_windows(x4, k, s, padding, func):
     return out
 
 
-def _padded(x4, k, s, padding, fill):
-    """Pad (same) with ``fill`` so that every window is whole; return the array and out size."""
-    n, h, w, c = x4.shape
-    oh, ow = (_out_len(h, k[0], s[0], padding, "H"), _out_len(w, k[1], s[1], padding, "W"))
-    if padding == "valid":
-        return x4, oh, ow
-    (top, bottom), (left, right) = (padding_split(h, k[0], s[0], padding),
-                                    padding_split(w, k[1], s[1], padding))
-    if top == bottom == left == right == 0:
-        return x4, oh, ow
-    xp = np.full((n, h + top + bottom, w + left + right, c), fill, dtype=x4.dtype)
-    xp[:, top:top + h, left:left + w] = x4
-    return xp, oh, ow
+@functools.lru_cache(maxsize=256)
+def _axis_groups(n, k, s, padding):
+    """Runs of outputs along one axis whose windows have one clipped size and step by ``s``.
+
+    Returns ``((j0, j1, first, size), ...)``: outputs ``j0:j1`` read ``size`` input cells from
+    ``first + (j - j0) * s`` on. Cached: a map size is usually pooled many times.
+    """
+    starts, stops = _bounds(n, k, s, padding)
+    sizes = stops - starts
+    if len(starts) <= 1:  # (a stride beyond the map is not added to int64 starts)
+        return ((0, 1, int(starts[0]), int(sizes[0])),) if len(starts) else ()
+    cuts = np.flatnonzero((sizes[1:] != sizes[:-1]) | (starts[1:] != starts[:-1] + s)) + 1
+    edges = [0, *cuts.tolist(), len(starts)]
+    return tuple((j0, j1, int(starts[j0]), int(sizes[j0]))
+                 for j0, j1 in zip(edges[:-1], edges[1:]))
 
 
-def _shifted_windows(xp, k, s, oh, ow):
-    """For each offset (i, j) in the window, the strided slice of every window's (i, j) cell."""
-    for i in range(k[0]):
-        for j in range(k[1]):
-            yield xp[:, i:i + (oh - 1) * s[0] + 1:s[0], j:j + (ow - 1) * s[1] + 1:s[1]]
+def _clip_groups(groups, a, b, s):
+    """The part of ``groups`` (see :func:`_axis_groups`) for outputs ``a:b``."""
+    return [(max(j0, a), min(j1, b), first + max(a - j0, 0) * s, size)
+            for j0, j1, first, size in groups if max(j0, a) < min(j1, b)]
+
+
+def _taps(first, count, size, s):
+    """For each cell of a window along one axis, the strided slice of that cell over the run."""
+    return [slice(first + d, first + d + (count - 1) * s + 1, s) for d in range(size)]
+
+
+def _fold(op, cells, dst, **kw):
+    """``dst = op(...op(op(c0, c1), c2)..., cn)``, in that order, with no temporary arrays."""
+    if len(cells) == 1:
+        dst[...] = cells[0]
+        return
+    op(cells[0], cells[1], out=dst, **kw)
+    for cell in cells[2:]:
+        op(dst, cell, out=dst, **kw)
+
+
+def _window_cells(src, rgroup, cgroup, s):
+    """The cells of the windows of one (row run, column run), in row-major window order."""
+    (j0, j1, r, hh), (i0, i1, q, ww) = rgroup, cgroup
+    cols = _taps(q, i1 - i0, ww, s[1])
+    return [src[:, rows, cs] for rows in _taps(r, j1 - j0, hh, s[0]) for cs in cols]
+
+
+@contextlib.contextmanager
+def _small_buffers(**errstate):
+    """numpy's error state, with ufunc buffers of 1024 elements instead of 8192: a ufunc over
+    strided slices allocates them, up to 64 KB, more than a small map's output (no slower)."""
+    with np.errstate(**errstate):
+        np.setbufsize(1024)
+        yield
+
+
+def _stride_cap(x4, s):
+    """Strides at most the map size: a larger stride gives the same single window."""
+    return min(s[0], max(x4.shape[1], 1)), min(s[1], max(x4.shape[2], 1))
 
 
 def _extreme(x4, k, s, padding, name):
-    """Max or min pooling: one elementwise fmax/fmin per window offset, no window copies."""
+    """Max or min pooling: elementwise fmax/fmin of shifted strided slices, no padded copy.
+
+    Windows that touch 'same' padding are reduced over their unpadded cells. When it needs fewer
+    passes (overlapping windows, such as 3x3 with stride 2 or 1), the reduction is separable:
+    over each window's rows into scratch rows (long contiguous runs), then over its columns. Max
+    and min do not round, so the order gives the same values (where +0 and -0 tie for the
+    maximum, either zero may come out, as numpy's own loops decide).
+    """
     op = np.fmax if name == "max" else np.fmin  # NaN-ignoring, as tf.nn.max_pool2d
-    if _window_exceeds(x4, k, padding):  # no padded copy, no loop over k[0] * k[1] offsets
+    if _window_exceeds(x4, k, padding):  # no loop over k[0] * k[1] offsets
         return _reduce_windows(x4, k, s, padding,
                                lambda w, axis: op.reduce(op.reduce(w, axis=-1), axis=-1))
-    if x4.dtype.kind == "b":
-        fill = name == "min"
-    elif x4.dtype.kind == "f":
-        fill = np.nan  # ignored by fmax/fmin, so a window of only NaN stays NaN
-    else:
-        info = np.iinfo(x4.dtype)
-        fill = info.min if name == "max" else info.max
-    xp, oh, ow = _padded(x4, k, s, padding, fill)
-    out = np.empty((x4.shape[0], oh, ow, x4.shape[3]), dtype=x4.dtype)
+    n, h, w, c = x4.shape
+    s = _stride_cap(x4, s)
+    rows, cols = _axis_groups(h, k[0], s[0], padding), _axis_groups(w, k[1], s[1], padding)
+    out = np.empty((n, rows[-1][1] if rows else 0, cols[-1][1] if cols else 0, c), x4.dtype)
     if out.size == 0:
         return out
-    cells = _shifted_windows(xp, k, s, oh, ow)
-    out[...] = next(cells)
-    for cell in cells:
-        op(out, cell, out=out)
+    # passes over output-sized arrays: rows then columns, against one per window cell
+    separable = (k[0] - 1) * s[1] + k[1] - 1 < k[0] * k[1] - 1
+    scratch_row = w * c * x4.itemsize if separable else 0
+
+    def block(n0, n1, a, b):
+        src, part, steps = x4[n0:n1], _clip_groups(rows, a, b, s[0]), s
+        with _small_buffers():
+            if separable:  # tmp[:, j - a]: the max over the rows of output row j's windows
+                tmp = np.empty((n1 - n0, b - a, w, c), x4.dtype)
+                for j0, j1, r, hh in part:
+                    _fold(op, [src[:, t] for t in _taps(r, j1 - j0, hh, s[0])],
+                          tmp[:, j0 - a:j1 - a])
+                src, part, steps = tmp, [(a, b, 0, 1)], (1, s[1])
+            for rg in part:
+                for cg in cols:
+                    _fold(op, _window_cells(src, rg, cg, steps),
+                          out[n0:n1, rg[0]:rg[1], cg[0]:cg[1]])
+
+    _run_blocks(block, out, s[0] * w * c * x4.itemsize, scratch_row)
     return out
 
 
@@ -309,27 +365,117 @@ def _window_exceeds(x4, k, padding):
 
 
 def _average(x4, k, s, padding):
+    """Average pooling: each window's unpadded cells summed in row-major order from +0, in
+    float32 or wider, then divided by their count (adding a padded 0 would change only a -0)."""
     dtype = x4.dtype if x4.dtype.kind == "f" else np.dtype(np.float64)
     acc = np.result_type(dtype, np.float32)  # float16 sums overflow: 4 x 60000 > 65504
     if _window_exceeds(x4, k, padding):
         with np.errstate(invalid="ignore"):
             return _reduce_windows(x4.astype(acc, copy=False), k, s, padding,
                                    lambda w, axis: w.mean(axis=axis)).astype(dtype, copy=False)
-    xp, oh, ow = _padded(x4.astype(acc, copy=False), k, s, padding, 0)
-    total = np.zeros((x4.shape[0], oh, ow, x4.shape[3]), dtype=acc)
+    n, h, w, c = x4.shape
+    s = _stride_cap(x4, s)
+    rows, cols = _axis_groups(h, k[0], s[0], padding), _axis_groups(w, k[1], s[1], padding)
+    total = np.empty((n, rows[-1][1] if rows else 0, cols[-1][1] if cols else 0, c), acc)
     if total.size == 0:
         return total.astype(dtype)
-    with np.errstate(invalid="ignore"):  # inf + -inf is NaN, as in TensorFlow
-        for cell in _shifted_windows(xp, k, s, oh, ow):
-            total += cell
-    rs, re = _bounds(x4.shape[1], k[0], s[0], padding)
-    cs, ce = _bounds(x4.shape[2], k[1], s[1], padding)
-    counts = np.outer(re - rs, ce - cs)
-    if (counts == k[0] * k[1]).all():  # no window touches padding
-        total /= acc.type(k[0] * k[1])
-    else:
-        total /= counts.astype(acc)[None, :, :, None]
+    zero = acc.type(0)
+
+    def block(n0, n1, a, b):
+        src = x4[n0:n1]
+        with _small_buffers(invalid="ignore"):  # inf + -inf is NaN, as in TensorFlow
+            for rg in _clip_groups(rows, a, b, s[0]):
+                for cg in cols:
+                    dst = total[n0:n1, rg[0]:rg[1], cg[0]:cg[1]]
+                    cells = _window_cells(src, rg, cg, s)
+                    if len(cells) > 1:
+                        _fold(np.add, cells, dst, dtype=acc)
+                        cells = [dst]
+                    np.add(cells[0], zero, out=dst, dtype=acc)  # from +0: never a -0 sum
+                    count = rg[3] * cg[3]
+                    if count & (count - 1):
+                        np.divide(dst, acc.type(count), out=dst)
+                    elif count > 1:  # the same rounding as dividing, at a third of the cost
+                        np.multiply(dst, acc.type(1 / count), out=dst)
+
+    _run_blocks(block, total, s[0] * w * c * x4.itemsize)
     return total.astype(dtype, copy=False)
+
+
+# Work is cut into blocks of about _BLOCK_BYTES (input rows, scratch and output together), so
+# that a block stays in one core's L2 cache. From _PARALLEL_BYTES on, the blocks run on a thread
+# pool with one thread per core: numpy releases the GIL inside its loops.
+_BLOCK_BYTES = 1 << 21
+_PARALLEL_BYTES = 1 << 20
+_WORKERS = max(1, min(os.cpu_count() or 1, 8))
+_POOL = []  # the ThreadPoolExecutor, made on first use (and forgotten in a forked child)
+_POOL_LOCK = threading.Lock()
+
+
+def _executor():
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(max(_WORKERS - 1, 1), thread_name_prefix="pooldemo"))
+        return _POOL[0]
+
+
+if hasattr(os, "register_at_fork"):  # a forked child has no pool threads
+    os.register_at_fork(after_in_child=_POOL.clear)
+
+
+def _run_blocks(block, out, in_row, scratch_row=0):
+    """Call ``block(n0, n1, a, b)`` on blocks of (images ``n0:n1``, output rows ``a:b``) that
+    cover ``out``, on the thread pool when the work is large.
+
+    ``in_row`` and ``scratch_row``: input bytes read and scratch bytes allocated per output row
+    of one image. The scratch of all running blocks is kept within half the output's size.
+    """
+    n, oh = out.shape[:2]
+    row = in_row + scratch_row + out.nbytes // max(n * oh, 1)
+    workers = _WORKERS if n * oh * row >= _PARALLEL_BYTES else 1
+    rows = max(1, _BLOCK_BYTES // row)  # output rows per block, over all its images
+    if scratch_row:
+        rows = min(rows, max(1, out.nbytes // (2 * workers * scratch_row)))
+    count = -(-n * oh // rows)
+    count = -(-count // workers) * workers  # every worker gets as many blocks
+    if count == 1:
+        block(0, n, 0, oh)
+        return
+    if count <= n:  # whole images
+        edges = [n * i // count for i in range(count + 1)]
+        blocks = [(a, b, 0, oh) for a, b in zip(edges[:-1], edges[1:]) if a < b]
+    else:  # rows of one image, evenly cut
+        cuts = min(-(-count // n), oh)
+        edges = [oh * i // cuts for i in range(cuts + 1)]
+        blocks = [(i, i + 1, a, b) for i in range(n) for a, b in zip(edges[:-1], edges[1:])]
+    if workers == 1:
+        for args in blocks:
+            block(*args)
+        return
+    # the calling thread works too, and every thread takes the next block when it is free: a
+    # pool thread that gets no core (a busy machine) leaves its share to the others, and is not
+    # waited for if it has not started when the work is done
+    todo, lock, failed = iter(blocks), threading.Lock(), []
+
+    def work():
+        while not failed:
+            with lock:
+                args = next(todo, None)
+            if args is None:
+                return
+            try:
+                block(*args)
+            except BaseException:
+                failed.append(True)
+                raise
+
+    helpers = [_executor().submit(work) for _ in range(workers - 1)]
+    try:
+        work()
+    finally:
+        for helper in helpers:
+            if not helper.cancel():
+                helper.result()
 
 
 def _check_reduce(reduce):

@@ -4,7 +4,7 @@
 Chollet's MNIST layout) with a 2x2 down-sampling step between blocks: max or average pooling, a
 stride-2 convolution instead (the all-convolutional net), or nothing. The head is ``Flatten`` then
 ``Dense(10)``, or global pooling then ``Dense(10)``. :func:`layer_table` lists per layer the output
-shape, the parameters (from Keras), the receptive field (from :mod:`pooldemo.receptive_field`) and
+shape, the parameters (from Keras), the receptive field (from :mod:`pooldemo.receptive`) and
 the multiply-accumulates (from :func:`pooldemo.models.count_macs`). :func:`convnet_table` gives
 the same table for :func:`build_convnet`'s networks by arithmetic alone, without TensorFlow (a
 model build costs 0.1-0.2 s; the ShapeExplorer needs the table on every first visit of a setting).
@@ -177,7 +177,7 @@ def layer_table(model):
     if not (hasattr(model, "layers") and hasattr(model, "inputs")):
         raise TypeError(f"model must be a tf.keras model, got {type(model).__name__}")
     from .models import count_macs
-    from .receptive_field import receptive_field
+    from .receptive import receptive_field
 
     records = receptive_field(model)
     macs = count_macs(model)
@@ -202,7 +202,7 @@ def convnet_table(blocks=3, downsample="max", head="flatten", filters=32, input_
     Conv2D (3x3, valid): ``(9 c_in + 1) c_out`` parameters, ``h w 9 c_in c_out`` MACs; 2x2
     pooling: ``h w c 4`` operations; global pooling: one per input value; Dense:
     ``(n_in + 1) n_out`` parameters, ``n_in n_out`` MACs; receptive fields from the closed form
-    of :func:`pooldemo.receptive_field.receptive_field`.
+    of :func:`pooldemo.receptive_field`.
 
     Raises
     ------
@@ -214,7 +214,8 @@ def convnet_table(blocks=3, downsample="max", head="flatten", filters=32, input_
     >>> [(r["name"], r["params"]) for r in convnet_table(2, "max", "global_average")]
     [('conv1', 320), ('pool1', 0), ('conv2', 18496), ('global_average', 0), ('classes', 650)]
     """
-    from .receptive_field import LayerSpec, conv, flatten, global_pool_layer, pool, receptive_field
+    from .receptive import LayerSpec, receptive_field
+    from .receptive.specs import Conv2D, Flatten, GlobalPooling2D, MaxPooling2D
 
     blocks, downsample, head, filters, input_size = _check(blocks, downsample, head, filters,
                                                            input_size)
@@ -231,20 +232,20 @@ def convnet_table(blocks=3, downsample="max", head="flatten", filters=32, input_
     for b in range(1, blocks + 1):
         stride = 2 if downsample == "strided" and b > 1 else 1
         out, n = filters[b - 1], sizes[f"conv{b}"]
-        add(conv(3, stride, name=f"conv{b}"), "Conv2D", (n, n, out),
+        add(Conv2D(3, stride, name=f"conv{b}"), "Conv2D", (n, n, out),
             (9 * channels + 1) * out, n * n * 9 * channels * out)
         channels = out
         if b < blocks and downsample in ("max", "average"):
             n = sizes[f"pool{b}"]
             kind = "MaxPooling2D" if downsample == "max" else "AveragePooling2D"
-            add(pool(2, name=f"pool{b}"), kind, (n, n, channels), 0, n * n * channels * 4)
+            add(MaxPooling2D(2, name=f"pool{b}"), kind, (n, n, channels), 0, n * n * channels * 4)
     if head == "flatten":
         n_in = n * n * channels
-        add(flatten(name="flatten"), "Flatten", (n_in,), 0, 0)
+        add(Flatten(name="flatten"), "Flatten", (n_in,), 0, 0)
     else:
         n_in = channels
         kind = "GlobalAveragePooling2D" if head == "global_average" else "GlobalMaxPooling2D"
-        add(global_pool_layer(name=head), kind, (channels,), 0, n * n * channels)
+        add(GlobalPooling2D(name=head), kind, (channels,), 0, n * n * channels)
     add(LayerSpec("pointwise", name="classes"), "Dense", (n_classes,),
         (n_in + 1) * n_classes, n_in * n_classes)
     for row, record in zip(rows, receptive_field(specs, input_size)):
