@@ -23,7 +23,7 @@ import numpy as np
 from ._checks import as_feature_map, check_choice, check_positive_int
 from .pooling import pool2d
 
-__all__ = ["BINOMIAL", "PADDINGS", "max_blur_pool2d", "MaxBlurPooling2D"]
+__all__ = ["BINOMIAL", "PADDINGS", "max_blur_pool2d", "MaxBlurPooling2D"]  # noqa: F822 (lazy)
 
 #: the 1-D blur filter; the 2-D filter is its outer product (sums to 1)
 BINOMIAL = np.array([1.0, 2.0, 1.0]) / 4.0

@@ -22,8 +22,9 @@ The variants change only the down-sampling or the head (see :data:`VARIANTS`):
   and jump as the pooled model's last layer), or three 3x3 convolutions dilated 1, 2 and 6 without
   pooling (a 19x19 field: stride-1 stacks of 3x3 convolutions only reach odd sizes).
 
-By default the data are the offline 4,000 / 1,000 real-digit subset (:func:`pooldemo.data.load_mnist`),
-with the test set as validation set; ``source="keras"`` is the full MNIST (needs the internet).
+By default the data are the offline 4,000 / 1,000 real-digit subset
+(:func:`pooldemo.data.load_mnist`), with the test set as validation set; ``source="keras"`` is
+the full MNIST (needs the internet).
 Each run measures the test accuracy, the accuracy of the trained model on its own training digits,
 ``shifted_accuracy`` (the test digits moved right by 0-4 pixels, zero fill, no wrap-around) and
 ``shift_consistency`` (the fraction of test digits whose predicted class does not change when the

@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_fold, check_positive_int, check_seed
-from ..data import load_mnist
 from ..antialias import max_blur_pool2d
+from ..data import load_mnist
 from ..pooling import global_pool, pool2d
 from ._cache import cached_json
 from ._determinism import deterministic

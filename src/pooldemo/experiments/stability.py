@@ -109,7 +109,8 @@ def feature_sensitivity(features, transformed, seed=0):
         raise ValueError(f"features and transformed must have the same shape (N >= 2, D), got "
                          f"{f.shape} and {t.shape}")
     perm = np.random.default_rng(seed).permutation(len(f))
-    perm = np.where(perm == np.arange(len(f)), np.roll(perm, 1), perm)  # no image paired with itself
+    # no image paired with itself
+    perm = np.where(perm == np.arange(len(f)), np.roll(perm, 1), perm)
     between = np.linalg.norm(f - f[perm], axis=1).mean()
     if between == 0:
         return float("inf") if np.any(f != t) else 0.0
@@ -131,7 +132,8 @@ def evidence_run(params, seed):
 
 def stability_experiment(variants=("no_pool", "max_pool", "strided_conv"), epochs=1, seed=0,
                          n_images=300, strength=1.5, n_train=None, fold=0, cache=True):
-    """Feature sensitivity to 1 and 2 pixel shifts and smooth deformations, before and after training.
+    """Feature sensitivity to 1- and 2-pixel shifts and smooth deformations, before and after
+    training.
 
     Parameters
     ----------
