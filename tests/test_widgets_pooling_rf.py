@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pooldemo.specs import Conv2D as conv
+from pooldemo.specs import MaxPooling2D as pool
 
 import pooldemo
 from pooldemo.pooling import pool2d, pool_argmax, pool_output_size, pool_tie_counts, window_bounds
 from pooldemo.receptive import receptive_field, stack_model, unit_box
-from pooldemo.specs import Conv2D as conv
-from pooldemo.specs import MaxPooling2D as pool
 from pooldemo.widgets._base import Explorer
 from pooldemo.widgets.pooling import EXAMPLE, PoolingExplorer
 from pooldemo.widgets.receptive_field import PRESETS, ReceptiveFieldExplorer
@@ -218,7 +218,8 @@ def _check_rf(ex):
                          or right >= ex.picture.shape[1])
     assert ex.unit_cell.get_xy() == (v["col"] - 0.5, v["row"] - 0.5)
     colours = [bar.get_facecolor() for bar in ex.bars.patches]
-    assert len(set(colours[v["layer"] + 1:])) <= 1 and colours[v["layer"]] not in colours[:v["layer"]]
+    layer = v["layer"]
+    assert len(set(colours[layer + 1:])) <= 1 and colours[layer] not in colours[:layer]
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
@@ -275,9 +276,10 @@ def test_rf_effective_field_and_html(rfx, tf):
     assert rfx.erf_image.get_visible()
     assert np.ma.getdata(rfx.erf_image.get_array()).max() == pytest.approx(1.0)
     # the gradient reaches exactly the closed-form receptive field of the centre unit
-    (t, b), (l, r) = unit_box(rfx.records[2], rfx.controls["row"].value, rfx.controls["col"].value)
+    (t, b), (left, r) = unit_box(rfx.records[2], rfx.controls["row"].value,
+                                 rfx.controls["col"].value)
     assert np.all(heat[:t] == 0) and np.all(heat[b + 1:] == 0)
-    assert np.all(heat[:, :l] == 0) and np.all(heat[:, r + 1:] == 0)
+    assert np.all(heat[:, :left] == 0) and np.all(heat[:, r + 1:] == 0)
     rfx.controls["erf"].value = False
     assert not rfx.erf_image.get_visible()
 

@@ -26,8 +26,9 @@ encodes a PNG with fast compression (:func:`_fast_png`). Dynamic texts and image
 a cache of pixels already made (:class:`pooldemo.widgets._stamps.Stamps`): drawing text and
 resampling images are the slowest parts of an update, and a control usually changes only some of
 the artists, while the same strings come back as it moves to and fro. A subclass calls
-:meth:`Explorer.relayout` when a change moves axes limits or layout, which costs a full draw (``freeze_layout = True`` keeps the axes
-where the first draw put them, so later full draws skip the layout engine). ``with ex.hold():``
+:meth:`Explorer.request_relayout` when a change moves axes limits or layout, which costs a full
+draw; with ``freeze_layout = True`` the axes stay where the first draw put them (later full draws
+skip the layout engine) and each layout's background is drawn once and kept. ``with ex.hold():``
 changes several controls with a single redraw.
 
 The HTML face renders every combination of static values that :meth:`Explorer.valid_state`
@@ -456,7 +457,8 @@ class Explorer:
                 parts.append(
                     f'<label>{desc} <input type="range" data-pd-control="{i}" min="0" '
                     f'max="{len(grid) - 1}" step="1" value="{start[i]}" '
-                    f'aria-label="{desc}"> <span data-pd-value="{i}">{html.escape(labels[i][start[i]])}'
+                    f'aria-label="{desc}"> <span data-pd-value="{i}">'
+                    f'{html.escape(labels[i][start[i]])}'
                     f'</span></label>')
                 if control._pd_play:
                     parts.append(f'<button type="button" data-pd-play="{i}">\u25B6 play</button>')

@@ -173,9 +173,9 @@ class PoolingExplorer(Explorer):
 
     def alt_text(self):
         v = self.state()
-        return (f"{v['reduce']} pooling of a {self.x.shape[0]}×{self.x.shape[1]} map with pool size "
-                f"{v['pool_size']}: the current window is outlined in red on the input and its "
-                f"output cell on the pooled map.")
+        return (f"{v['reduce']} pooling of a {self.x.shape[0]}×{self.x.shape[1]} map with pool "
+                f"size {v['pool_size']}: the current window is outlined in red on the input and "
+                f"its output cell on the pooled map.")
 
     # --- controls and the static face --------------------------------------------------------
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import as_image
 from ..receptive import layer_specs, receptive_field, unit_box
 from ..receptive.specs import Conv2D, MaxPooling2D
-from .._checks import as_image
 from ._base import Explorer
 
 __all__ = ["ReceptiveFieldExplorer", "ReceptiveFieldModel", "receptive_field_model", "PRESETS"]
@@ -275,17 +275,18 @@ def receptive_field_model(records, image_shape, layer, row, col, erf=False):
     if not (0 <= row < oh and 0 <= col < ow):
         raise ValueError(f"unit ({row}, {col}) is outside layer {rec.name!r}'s {oh}×{ow} grid")
     box = unit_box(rec, row, col)
-    (t, b), (l, r) = box
-    outside = t < 0 or l < 0 or b >= image_shape[0] or r >= image_shape[1]
+    (top, bottom), (left, right) = box
+    outside = top < 0 or left < 0 or bottom >= image_shape[0] or right >= image_shape[1]
     return ReceptiveFieldModel(layer=layer, row=row, col=col, erf=bool(erf), record=rec,
-                               box=box, centre=((t + b) / 2, (l + r) / 2), outside=outside,
+                               box=box, centre=((top + bottom) / 2, (left + right) / 2),
+                               outside=outside,
                                erf_unit=(oh // 2, ow // 2))
 
 
 def _readout(m, records):
     """The readout HTML of a :class:`ReceptiveFieldModel`."""
     rec = m.record
-    (t, b), (l, r) = m.box
+    (top, bottom), (left, right) = m.box
     note = ""
     if m.erf:
         cr, cc = m.erf_unit
@@ -299,9 +300,9 @@ def _readout(m, records):
         f"{'</b>' if i == m.layer else ''}" for i, x in enumerate(records[: m.layer + 1]))
     outside = " (part of it lies in the padding, outside the image)" if m.outside else ""
     return (f"Unit ({m.row}, {m.col}) of layer {m.layer + 1} ({html.escape(rec.name)}) sees input "
-            f"rows {t}–{b}, cols {l}–{r}: {rec.size[0]}×{rec.size[1]} pixels{outside}; "
-            f"neighbouring units are {rec.jump[0]} pixels apart. Receptive field so far: "
-            f"{sizes}.{note}")
+            f"rows {top}–{bottom}, cols {left}–{right}: {rec.size[0]}×{rec.size[1]} "
+            f"pixels{outside}; neighbouring units are {rec.jump[0]} pixels apart. Receptive "
+            f"field so far: {sizes}.{note}")
 
 
 def _image(image):
