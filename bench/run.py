@@ -139,7 +139,7 @@ def bench_explorers(rounds=3, per_control=6):
             notes.append(f"{cls_name}: no control to move")
             continue
         update_s, update_cpu, png_bytes, errors, by_control = [], [], [], 0, {}
-        first_visit, seen = [], {_state_key(explorer)}
+        first_visit, first_cpu, seen = [], [], {_state_key(explorer)}
         for _ in range(rounds):
             for name, value in plan:
                 control = explorer.controls[name]
@@ -156,6 +156,7 @@ def bench_explorers(rounds=3, per_control=6):
                 if state not in seen:  # the first visit of this state
                     seen.add(state)
                     first_visit.append(update_s[-1])
+                    first_cpu.append(update_cpu[-1])
 
         def full_redraw():
             explorer._background = None
@@ -186,8 +187,9 @@ def bench_explorers(rounds=3, per_control=6):
         # a first visit of a state: text stamps, backgrounds and cached tables are being made,
         # so it is what a reader feels on a first look
         first_med = statistics.median(first_visit) if first_visit else float("nan")
+        first_cpu_med = statistics.median(first_cpu) if first_cpu else float("nan")
         rows.append(dict(name=cls_name, n=len(update_s), median=med, p95=p95, fresh=fmed,
-                         first=first_med, n_first=len(first_visit),
+                         first=first_med, n_first=len(first_visit), first_cpu=first_cpu_med,
                          slow_p95=max(((pct(v, 95), k) for k, v in by_control.items())),
                          display=statistics.median(display_s),
                          fresh_p95=pct(fresh_s, 95), redraw=statistics.median(redraw_s),
@@ -197,7 +199,8 @@ def bench_explorers(rounds=3, per_control=6):
                          slowest=max(((statistics.median(v), k) for k, v in by_control.items())),
                          ok=med / fmed <= 0.1 and med <= 0.016,
                          first_ok=first_med <= 0.016, p95_ok=p95 <= 0.033,
-                         cpu_ok=cmed / cfmed <= 0.1 and cmed <= 0.016))
+                         cpu_ok=(cmed / cfmed <= 0.1 and cmed <= 0.016
+                                 and first_cpu_med <= 0.016 and pct(update_cpu, 95) <= 0.033)))
     lines = ["## 1. Explorer updates", "",
              "A control change = `control.value = v` (compute + blitted redraw + PNG bytes sent to "
              "the front end). Naive = build the explorer and its figure from scratch and render "
@@ -209,21 +212,25 @@ def bench_explorers(rounds=3, per_control=6):
              "the median of the changes that reach a state for the first time (text stamps, "
              "backgrounds and cached tables are being made: what a reader feels on a first "
              "look); p95 is over every change of every control. Targets: ratio <= 0.1, median "
-             "<= 16 ms, first-visit median <= 16 ms, p95 <= 33 ms.", "",
+             "<= 16 ms, first-visit median <= 16 ms, p95 <= 33 ms; 'met (CPU)' applies all four "
+             "to the CPU times.", "",
              "| explorer | changes | median ms | first visits | first-visit median ms | "
              "p95 ms | naive median ms | naive p95 ms | "
-             "ratio | full redraw ms | CPU median ms | CPU p95 ms | CPU naive ms | CPU ratio | "
+             "ratio | full redraw ms | CPU median ms | CPU first-visit median ms | CPU p95 ms | "
+             "CPU naive ms | CPU ratio | "
              "PNG bytes | errors | median and ratio met | first visit <= 16 ms | p95 <= 33 ms "
              "| met (CPU) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+             "---|"]
     for r in rows:
         lines.append(f"| {r['name']} | {r['n']} | {ms(r['median'])} | {r['n_first']} | "
                      f"{ms(r['first'])} | {ms(r['p95'])} | {ms(r['fresh'])} | "
                      f"{ms(r['fresh_p95'])} | {r['ratio']:.3f} | "
-                     f"{ms(r['redraw'])} | {ms(r['cpu'])} | {ms(r['cpu_p95'])} | "
-                     f"{ms(r['fresh_cpu'])} | {r['cpu_ratio']:.3f} | {r['png']:,} | "
-                     f"{r['errors']} | {verdict(r['ok'])} | {verdict(r['first_ok'])} | "
-                     f"{verdict(r['p95_ok'])} | {verdict(r['cpu_ok'])} |")
+                     f"{ms(r['redraw'])} | {ms(r['cpu'])} | {ms(r['first_cpu'])} | "
+                     f"{ms(r['cpu_p95'])} | {ms(r['fresh_cpu'])} | {r['cpu_ratio']:.3f} | "
+                     f"{r['png']:,} | {r['errors']} | {verdict(r['ok'])} | "
+                     f"{verdict(r['first_ok'])} | {verdict(r['p95_ok'])} | "
+                     f"{verdict(r['cpu_ok'])} |")
     lines += ["", "Live display (build the explorer and display it in a kernel, median of 5; "
               "target <= 300 ms): " + "; ".join(f"{r['name']} {ms(r['display'])} ms"
                                                  for r in rows) + "."]
@@ -753,9 +760,10 @@ def _summary(part, data):
     if part == "explorers":
         for r in data:
             rows.append((f"explorer update: {r['name']}",
-                         f"median {ms(r['median'])} ms (CPU {ms(r['cpu'])} ms), first visit "
-                         f"{ms(r['first'])} ms, p95 {ms(r['p95'])} ms; {r['ratio']:.3f} of a "
-                         f"from-scratch redraw (CPU {r['cpu_ratio']:.3f})",
+                         f"median {ms(r['median'])} ms, first visit {ms(r['first'])} ms, p95 "
+                         f"{ms(r['p95'])} ms (CPU {ms(r['cpu'])}, {ms(r['first_cpu'])}, "
+                         f"{ms(r['cpu_p95'])} ms); {r['ratio']:.3f} of a from-scratch redraw "
+                         f"(CPU {r['cpu_ratio']:.3f})",
                          "median and first visit <= 16 ms, p95 <= 33 ms, ratio <= 0.1",
                          r["ok"] and r["first_ok"] and r["p95_ok"]))
         if data:
