@@ -544,3 +544,22 @@ def test_static_face_frames_are_the_rendered_pictures(pooling_page):
         assert np.abs(frame - rendered).mean() < 2  # the palette's rounding only
     first = np.asarray(Image.open(io.BytesIO(base64.b64decode(src.group(1)))).convert("RGB"))
     assert first.shape[2] == 3
+
+
+def test_resnet50_preset_is_the_real_network():
+    """The preset walks ResNet50's longest path on a 224x224 picture: its last unit sees 483x483
+    pixels (the graph walk of the Keras model agrees: tests/test_receptive_graph.py); the no-kernel
+    face keeps the last layer of each resolution, and the effective field stays live-only."""
+    ex = pooldemo.ReceptiveFieldExplorer("resnet50")
+    assert ex.picture.shape == (224, 224)
+    last = ex.records[-1]
+    assert (last.name, last.size, last.output_size) == ("conv5_block3_out", (483, 483), (7, 7))
+    layers = ex.static_values("layer")
+    assert [ex.records[i].name for i in layers][-4:] == [
+        "conv2_block3_out", "conv3_block4_out", "conv4_block6_out", "conv5_block3_out"]
+    assert ex.static_values("erf") == [False]
+    ex.controls["layer"].value = len(ex.records) - 1
+    assert ex.last_error is None
+    import matplotlib.pyplot as plt
+
+    plt.close(ex.figure)

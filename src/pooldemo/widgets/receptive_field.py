@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import as_image
-from ..receptive import layer_specs, receptive_field, unit_box
+from ..receptive import RESNET50_STAGES, layer_specs, receptive_field, unit_box
 from ..receptive.specs import Conv2D, MaxPooling2D
 from ._base import Explorer
 
@@ -29,7 +29,7 @@ def _chollet(pooled):
     return [Conv2D(3, name="conv1"), Conv2D(3, name="conv2"), Conv2D(3, name="conv3")]
 
 
-#: preset name -> (description, list of LayerSpec)
+#: preset name -> (description, list of LayerSpec[, input side: the digit is enlarged to it])
 PRESETS = {
     "chollet_no_pool": ("Chollet's convnet without pooling: three 3×3 convolutions",
                         _chollet(False)),
@@ -44,6 +44,8 @@ PRESETS = {
                      Conv2D(3, padding="same", name="conv1_2"), MaxPooling2D(2, name="pool1"),
                      Conv2D(3, padding="same", name="conv2_1"),
                      Conv2D(3, padding="same", name="conv2_2"), MaxPooling2D(2, name="pool2")]),
+    "resnet50": ("ResNet50 (Keras): its longest path, stem to the last stage, on a 224×224 image",
+                 list(RESNET50_STAGES), 224),
 }
 
 
@@ -69,7 +71,9 @@ class ReceptiveFieldExplorer(Explorer):
             if layers not in PRESETS:
                 raise ValueError(f"layers must be one of the presets {tuple(PRESETS)}, a list of "
                                  f"layer specs or a tf.keras model; got {layers!r}")
-            self.description, specs = PRESETS[layers]
+            self.description, specs, *size = PRESETS[layers]
+            if image is None and size:
+                image = _enlarged_digit(size[0])
         elif hasattr(layers, "layers") and hasattr(layers, "inputs"):
             self.network, specs, self.description = layers, layers, f"model {layers.name!r}"
         else:
@@ -173,7 +177,8 @@ class ReceptiveFieldExplorer(Explorer):
             self.grid_image.set_extent((-0.5, ow - 0.5, oh - 0.5, -0.5))
             self.ax_grid.set_xlim(-0.5, ow - 0.5)
             self.ax_grid.set_ylim(oh - 0.5, -0.5)
-            self.grid_title.set_text(f"layer {layer + 1} ({m.record.name}): {oh}×{ow} units")
+            name = m.record.name if len(m.record.name) <= 12 else m.record.name[:11] + "…"
+            self.grid_title.set_text(f"layer {layer + 1} ({name}): {oh}×{ow} units")
             plot.set_rf_bars(self.bars.patches, layer)
         plot.set_window(self.unit_cell, row, col, 1, 1)
         if erf:
@@ -224,7 +229,18 @@ class ReceptiveFieldExplorer(Explorer):
         oh, ow = self.records[layer].output_size
         return sorted({0, oh // 2, oh - 1}), sorted({0, ow // 2, ow - 1})
 
+    def _static_layers(self):
+        """Every layer of a short stack; of a long one (a real network) the last layer at each
+        resolution, as the bar chart labels them."""
+        from ..plot.receptive import milestone_layers
+
+        return sorted(milestone_layers(self.records))
+
     def valid_state(self, values):
+        if values["layer"] not in self._static_layers():
+            return False
+        if values["erf"] and len(self.records) > len(self._static_layers()):
+            return False  # a long stack: its effective fields need a large model; live only
         rows, cols = self._static_units(values["layer"])
         oh, ow = self.records[values["layer"]].output_size
         if values["erf"]:
@@ -234,8 +250,11 @@ class ReceptiveFieldExplorer(Explorer):
     def static_values(self, name):
         if name in ("row", "col"):
             axis = 0 if name == "row" else 1
-            return sorted({v for i in range(len(self.records))
-                           for v in self._static_units(i)[axis]})
+            return sorted({v for i in self._static_layers() for v in self._static_units(i)[axis]})
+        if name == "layer":
+            return self._static_layers()
+        if name == "erf" and len(self.records) > len(self._static_layers()):
+            return [False]
         return super().static_values(name)
 
 
@@ -303,6 +322,15 @@ def _readout(m, records):
             f"rows {top}–{bottom}, cols {left}–{right}: {rec.size[0]}×{rec.size[1]} "
             f"pixels{outside}; neighbouring units are {rec.jump[0]} pixels apart. Receptive "
             f"field so far: {sizes}.{note}")
+
+
+def _enlarged_digit(side):
+    """The default MNIST 7, each pixel repeated to fill a ``side`` x ``side`` picture."""
+    from ..data import digit
+
+    factor = -(-side // 28)
+    big = np.kron(np.asarray(digit(7), dtype=float), np.ones((factor, factor)))
+    return big[:side, :side]
 
 
 def _image(image):
