@@ -530,7 +530,8 @@ def bench_evidence(full=False):
                      if "evidence.load" in p.read_text())
     live = [(p.stem, _live_chapter_seconds(p)) for p in readers]
     lines = ["## 6. Evidence store", "",
-             f"{len(files)} records, {size / MB:.2f} MB (target <= 5 MB: {verdict(size <= 5 * MB)}).",
+             f"{len(files)} records, {size / MB:.2f} MB "
+             f"(target <= 5 MB: {verdict(size <= 5 * MB)}).",
              "", "Each chapter that reads the store, executed top to bottom in a fresh kernel "
              "(nbclient), as a reader in Binder or Jupyter runs it (target <= 20 s each):", "",
              "| chapter | seconds |", "|---|---|"] + [f"| {n} | {t:.1f} |" for n, t in live]

@@ -17,7 +17,6 @@ import subprocess
 import venv
 
 import pytest
-
 from conftest import BOOK, ROOT
 from test_book import notebooks
 

@@ -15,8 +15,9 @@ import shutil
 import subprocess
 
 from conftest import BOOK, ROOT
-from pooldemo import evidence
 from test_strict_build import build, small_book
+
+from pooldemo import evidence
 
 CHAPTER = "edges_and_pooling"
 SENTENCE = "Up to 4×4 windows, pooling the edge maps loses nothing this probe can measure."

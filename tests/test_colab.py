@@ -16,7 +16,6 @@ import subprocess
 import venv
 
 import pytest
-
 from conftest import BOOK, ROOT
 
 VENV = ROOT / "build" / "colab-venv"

@@ -8,9 +8,14 @@ import pytest
 
 import pooldemo
 from pooldemo.edges import EDGE_FILTERS, conv2d, downsample, edge_maps
-from pooldemo.shapes import (DOWNSAMPLERS, HEADS, build_convnet, convnet_sizes, convnet_table,
-                             layer_table)
-
+from pooldemo.shapes import (
+    DOWNSAMPLERS,
+    HEADS,
+    build_convnet,
+    convnet_sizes,
+    convnet_table,
+    layer_table,
+)
 
 # --- edges ---------------------------------------------------------------------------------------
 
@@ -58,7 +63,7 @@ def test_edge_filters_respond_to_their_own_direction():
 
 
 def test_edge_filters_are_zero_sum_and_read_only():
-    for name, k in EDGE_FILTERS.items():
+    for k in EDGE_FILTERS.values():
         assert k.shape == (3, 3) and k.sum() == 0
         with pytest.raises(ValueError):
             k[0, 0] = 5

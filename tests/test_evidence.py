@@ -15,10 +15,10 @@ import sys
 import textwrap
 
 import pytest
+from conftest import ROOT
 
 from pooldemo import evidence
 from pooldemo.evidence import run as runner
-from conftest import ROOT
 
 PY = ROOT / ".venv" / "bin" / "python"
 

@@ -10,7 +10,6 @@ from pooldemo.antialias import max_blur_pool2d
 from pooldemo.experiments import fabric as fab
 from pooldemo.experiments import shift as sh
 
-
 # --- Zhang's 1-D example and blur pooling ------------------------------------------------------
 
 def test_zhang_1d_example_with_pool2d():

@@ -4,10 +4,15 @@ import numpy as np
 import pytest
 
 from pooldemo import global_pool
-from pooldemo.fabric import (DARK_LEVEL, FABRIC_KINDS, detector_maps, fabric_dataset, fabric_image,
-                             thread_example)
+from pooldemo.fabric import (
+    DARK_LEVEL,
+    FABRIC_KINDS,
+    detector_maps,
+    fabric_dataset,
+    fabric_image,
+    thread_example,
+)
 from pooldemo.shift import relative_change, shift_curve, shift_image
-
 
 # --- fabric_image ---------------------------------------------------------------------------------
 

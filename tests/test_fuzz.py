@@ -277,7 +277,6 @@ def test_pool2d(x, pool_size, strides, padding, reduce):
 @fuzz(300)
 @given(x=maps(), reduce=REDUCES)
 def test_global_pool(x, reduce):
-    name = reduce.lower() if isinstance(reduce, str) else reduce
     COUNT["global_pool"] += 1
 
     def oracle():
@@ -665,7 +664,7 @@ def test_digit(label, index):
         where = np.nonzero(data.y_test == label)[0]
         try:
             i = ref_int(index, "index", minimum=0)
-        except Bad as b:
+        except Bad:
             raise Bad((ValueError, TypeError), "index") from None
         if i >= len(where):
             raise Bad((ValueError,), "index")
@@ -858,7 +857,6 @@ def test_other_public_functions_fail_cleanly(module, name, func):
 # --- explorer constructors ----------------------------------------------------------------------
 
 def explorer_classes():
-    import importlib
 
     out = []
     for name in pooldemo.widgets.__all__:

@@ -17,10 +17,9 @@ import time
 
 import nbformat
 import pytest
+from conftest import BOOK, ROOT
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-
-from conftest import BOOK, ROOT
 
 GUARD = ROOT / "scripts" / "offline"
 PUBLIC = ("93.184.216.34", 80)  # a public address (example.com's old one); never reached
@@ -64,9 +63,9 @@ def test_keras_mnist_fails_fast_and_clearly_offline(tmp_path):
 
 def test_keras_mnist_in_the_test_process_is_blocked_too(tf, monkeypatch, tmp_path):
     """Under the suite's own socket block (conftest.py), with no cached file: RuntimeError."""
-    import pooldemo
-
     import keras
+
+    import pooldemo
 
     if hasattr(keras.config, "keras_home"):
         monkeypatch.setattr(keras.src.utils.file_utils.config, "keras_home", lambda: str(tmp_path),

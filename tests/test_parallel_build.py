@@ -12,7 +12,6 @@ import time
 import types
 
 import pytest
-
 from conftest import BOOK
 
 sys.path.insert(0, str(BOOK / "_ext"))

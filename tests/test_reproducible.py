@@ -8,14 +8,12 @@ a new empty folder (so every experiment trains from scratch), and every value gl
 
 from __future__ import annotations
 
-import os
 import time
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-
 from conftest import BOOK
+from nbclient import NotebookClient
 
 #: the first chapter plus one with training (the first of these that exists), to stay < ~4 min
 TRAINING = ("max_vs_average", "what_pooling_buys", "whats_wrong_without_pooling", "invariance")

@@ -24,7 +24,6 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-
 from conftest import BOOK, HTML, ROOT
 
 SITE = Path(os.environ.get("POOLDEMO_SITE", HTML)).resolve()
@@ -69,7 +68,7 @@ class _Parser(HTMLParser):
             self.links.append(attrs["href"])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse(path: Path):
     parser = _Parser()
     parser.feed(path.read_text(encoding="utf-8"))
@@ -158,7 +157,7 @@ async (root) => {
 """
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _visit(name, base, browser_id):
     """Open one page once; everything the tests below assert on is collected here."""
     browser = _BROWSERS[browser_id]

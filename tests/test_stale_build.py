@@ -15,8 +15,9 @@ import shutil
 import subprocess
 
 from conftest import ROOT
-from pooldemo import evidence
 from test_strict_build import small_book
+
+from pooldemo import evidence
 
 CHAPTER = "edges_and_pooling"
 AGAIN = "every chapter executes again"

@@ -12,7 +12,6 @@ import shutil
 import subprocess
 
 import nbformat
-
 from conftest import BOOK, ROOT
 
 JB = ROOT / ".venv" / "bin" / "jupyter-book"

@@ -58,7 +58,7 @@ def _prepare_cache(app, env, docnames):
         return
     from jupyter_cache import get_cache
 
-    get_cache(config.execution_cache_path).db  # makes the folder and the database once
+    _ = get_cache(config.execution_cache_path).db  # makes the folder and the database once
 
 
 def _order(app, env, docnames):

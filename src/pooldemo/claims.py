@@ -34,7 +34,8 @@ class Claims:
     >>> claim.check("one is more than two", 1 > 2, "1 vs 2")
     Traceback (most recent call last):
     ...
-    pooldemo.claims.ClaimError: chapter 'demo': the evidence contradicts the sentence "one is more than two" (1 vs 2)
+    pooldemo.claims.ClaimError: chapter 'demo': the evidence contradicts the sentence "one is more \
+than two" (1 vs 2)
     """
 
     def __init__(self, chapter):

@@ -30,8 +30,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ._checks import as_feature_map, check_positive_int
 
-__all__ = ["FABRIC_KINDS", "DEFAULT_COUNT", "fabric_image", "detector_maps", "thread_example", "fabric_dataset",
-           "DARK_LEVEL", "RIP_GAIN"]
+__all__ = ["FABRIC_KINDS", "DEFAULT_COUNT", "fabric_image", "detector_maps", "thread_example",
+           "fabric_dataset", "DARK_LEVEL", "RIP_GAIN"]
 
 FABRIC_KINDS = ("smooth", "rip", "wrinkles", "fold")
 #: rips, wrinkles or folds of each kind when ``count`` is None

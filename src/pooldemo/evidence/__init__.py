@@ -105,7 +105,7 @@ def record_path(kind, setting, seed):
     return store_dir() / kind / setting / f"seed{int(seed)}.json"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _module_digest(path):
     """SHA-256 of a module's code without docstrings and comments (its AST)."""
     tree = ast.parse(Path(path).read_text())
@@ -130,7 +130,7 @@ def _module_file(name):
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _dependencies(name):
     """``pooldemo`` modules that module ``name`` imports, directly or not (itself included)."""
     seen, todo = set(), [name]

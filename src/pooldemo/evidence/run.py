@@ -16,7 +16,6 @@ import argparse
 import concurrent.futures as cf
 import multiprocessing
 import os
-import sys
 import time
 
 
