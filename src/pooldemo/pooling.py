@@ -29,6 +29,7 @@ import contextlib
 import functools
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -404,10 +405,15 @@ def _average(x4, k, s, padding):
 
 # Work is cut into blocks of about _BLOCK_BYTES (input rows, scratch and output together), so
 # that a block stays in one core's L2 cache. From _PARALLEL_BYTES on, the blocks run on a thread
-# pool with one thread per core: numpy releases the GIL inside its loops.
+# pool with one thread per core: numpy releases the GIL inside its loops. When the threads got
+# less than _PAID cores' worth of CPU time between them (the other cores are busy with other
+# work), threads only cost: the next _SOLO_SECONDS run on the calling thread alone.
 _BLOCK_BYTES = 1 << 21
 _PARALLEL_BYTES = 1 << 20
 _WORKERS = max(1, min(os.cpu_count() or 1, 8))
+_PAID = 1.25
+_SOLO_SECONDS = 1.0
+_SOLO_UNTIL = [0.0]  # time.monotonic() until which large maps use the calling thread only
 _POOL = []  # the ThreadPoolExecutor, made on first use (and forgotten in a forked child)
 _POOL_LOCK = threading.Lock()
 
@@ -433,6 +439,8 @@ def _run_blocks(block, out, in_row, scratch_row=0):
     n, oh = out.shape[:2]
     row = in_row + scratch_row + out.nbytes // max(n * oh, 1)
     workers = _WORKERS if n * oh * row >= _PARALLEL_BYTES else 1
+    if workers > 1 and time.monotonic() < _SOLO_UNTIL[0]:
+        workers = 1
     rows = max(1, _BLOCK_BYTES // row)  # output rows per block, over all its images
     if scratch_row:
         rows = min(rows, max(1, out.nbytes // (2 * workers * scratch_row)))
@@ -455,20 +463,25 @@ def _run_blocks(block, out, in_row, scratch_row=0):
     # the calling thread works too, and every thread takes the next block when it is free: a
     # pool thread that gets no core (a busy machine) leaves its share to the others, and is not
     # waited for if it has not started when the work is done
-    todo, lock, failed = iter(blocks), threading.Lock(), []
+    todo, lock, failed, cpu = iter(blocks), threading.Lock(), [], []
 
     def work():
-        while not failed:
-            with lock:
-                args = next(todo, None)
-            if args is None:
-                return
-            try:
-                block(*args)
-            except BaseException:
-                failed.append(True)
-                raise
+        start = time.thread_time()
+        try:
+            while not failed:
+                with lock:
+                    args = next(todo, None)
+                if args is None:
+                    return
+                try:
+                    block(*args)
+                except BaseException:
+                    failed.append(True)
+                    raise
+        finally:
+            cpu.append(time.thread_time() - start)
 
+    start = time.perf_counter()
     helpers = [_executor().submit(work) for _ in range(workers - 1)]
     try:
         work()
@@ -476,6 +489,8 @@ def _run_blocks(block, out, in_row, scratch_row=0):
         for helper in helpers:
             if not helper.cancel():
                 helper.result()
+    if sum(cpu) < _PAID * (time.perf_counter() - start):
+        _SOLO_UNTIL[0] = time.monotonic() + _SOLO_SECONDS
 
 
 def _check_reduce(reduce):
