@@ -26,6 +26,12 @@ Parts and targets:
    record recomputed into an empty folder by ``python -m pooldemo.evidence`` (target <= 30
    minutes on 2 cores; it keeps both cores busy for about that long).
 
+7. census -- receptive fields of ten Keras Applications networks: the closed form of ResNet50
+   (model building excluded; target <= 0.1 s) and, for each network, the closed form against the
+   field measured on the model at an input the field fits in (target: equal boxes for all ten).
+
+    .venv/bin/python bench/run.py --only census   # one part (or several)
+
 Results go to bench/results/latest.md (and are printed).
 """
 
@@ -434,6 +440,7 @@ def bench_build(chapters):
         edited = out / f"{have[0]}.ipynb"
     build_cmd = ["bash", "scripts/build-book.sh", "--book", str(out)]
     try:
+        serial = _run(cold_cmd, env=dict(os.environ, POOLDEMO_BUILD_JOBS="1"))  # one process
         cold = _run(cold_cmd)  # fresh: every notebook executed
         warm = _run(build_cmd)
         _prose_edit(edited)
@@ -457,11 +464,14 @@ def bench_build(chapters):
                        "the whole book: `--chapters all`)."), "",
              "| build | seconds | share of cold |", "|---|---|---|",
              f"| cold | {cold:.1f} | 100 % |",
+             f"| cold, serial (`POOLDEMO_BUILD_JOBS=1`) | {serial:.1f} | {serial / cold:.1%} |",
              f"| warm (no change) | {warm:.1f} | {warm / cold:.1%} |",
              f"| one prose edit | {edit:.1f} | {edit / cold:.1%} |", "",
-             f"Warm <= 5 % of cold: {verdict(warm / cold <= 0.05)}."
+             f"Warm <= 5 % of cold: {verdict(warm / cold <= 0.05)}. The parallel reading "
+             f"(`book/_ext/parallel_build.py`) saves {serial - cold:.0f} s of a cold build "
+             f"({1 - cold / serial:.0%})."
              + (f" Cold <= 180 s: {verdict(cold <= 180)}." if full else "")]
-    return lines, dict(cold=cold, warm=warm, edit=edit, full=full)
+    return lines, dict(cold=cold, warm=warm, edit=edit, serial=serial, full=full)
 
 
 # --- 6. evidence store ---------------------------------------------------------------------------
@@ -508,6 +518,37 @@ def bench_evidence(full=False):
         lines += ["", f"Every record recomputed into an empty folder: {data['full'] / 60:.1f} min "
                   f"(target <= 30 min: {verdict(data['full'] <= 1800)})."]
     return lines, data
+
+
+# --- 7. census of modern networks ----------------------------------------------------------------
+
+def bench_census(repeat=20):
+    """Closed form of ResNet50 (median of ``repeat`` runs) and closed form vs measured, ten nets."""
+    import tensorflow as tf
+
+    from pooldemo import receptive_field
+    from pooldemo.experiments import census
+
+    model = tf.keras.applications.ResNet50(weights=None, include_top=True)
+    first = timed(lambda: receptive_field(model), 1)[0]
+    closed = statistics.median(timed(lambda: receptive_field(model), repeat))
+    lines = ["## 7. Census of modern networks", "",
+             f"Closed-form receptive field of every layer of ResNet50 ({len(model.layers)} "
+             f"layers, graph walk, model built beforehand): median {ms(closed)} ms of {repeat} runs, first run "
+             f"{ms(first)} ms (target <= 100 ms: {verdict(closed <= 0.1)}).", "",
+             "Closed form against the field measured on the model (one float64 backward pass of "
+             "the centre unit of the last spatial layer, at the smallest input the field fits in):",
+             "", "| model | input | layer | field | closed-form box | measured box | equal | "
+             "smallest gradient | seconds |", "|---|---|---|---|---|---|---|---|---|"]
+    rows = []
+    for name in census.MODELS:
+        tf.keras.backend.clear_session()
+        r = census.measure_model(name)
+        rows.append(r)
+        lines.append(f"| {name} | {r['input_size']} | {r['layer']} | {r['field']['label']} | "
+                     f"{r['closed_form_box']} | {r['measured_box']} | {verdict(r['equal'])} | "
+                     f"{r['min_gradient']:.1e} | {r['seconds']:.1f} |")
+    return lines, dict(closed=closed, first=first, rows=rows)
 
 
 # --- 5. page weight ----------------------------------------------------------------------------
@@ -568,7 +609,11 @@ def bench_weight(site):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip", nargs="*", default=[],
-                        choices=["explorers", "kernels", "import", "build", "weight", "evidence"])
+                        choices=["explorers", "kernels", "import", "build", "weight", "evidence",
+                                 "census"])
+    parser.add_argument("--only", nargs="+", default=None,
+                        choices=["explorers", "kernels", "import", "build", "weight", "evidence",
+                                 "census"], help="run only these parts")
     parser.add_argument("--full-evidence", action="store_true",
                         help="also recompute the whole evidence store into an empty folder "
                              "(about 25 minutes, both cores)")
@@ -595,9 +640,9 @@ def main(argv=None):
     parts = [("explorers", bench_explorers, ()), ("import", bench_import, ()),
              ("kernels", bench_kernels, ()), ("weight", bench_weight, (Path(args.site),)),
              ("build", bench_build, (args.chapters,)),
-             ("evidence", bench_evidence, (args.full_evidence,))]
+             ("evidence", bench_evidence, (args.full_evidence,)), ("census", bench_census, ())]
     for name, fn, fargs in parts:
-        if name in args.skip:
+        if name in args.skip or (args.only is not None and name not in args.only):
             continue
         t = time.perf_counter()
         lines, data = fn(*fargs)
@@ -678,6 +723,10 @@ def _summary(part, data):
         if data["full"]:
             rows.append(("cold build of the whole book", f"{data['cold']:.0f} s", "<= 180 s",
                          data["cold"] <= 180))
+        rows.append(("parallel reading of chapters (serial / parallel cold build)",
+                     f"{data['serial'] / data['cold']:.2f}x ({data['serial']:.0f} s vs "
+                     f"{data['cold']:.0f} s)", "> 1.1x, else drop the extension",
+                     data["serial"] / data["cold"] > 1.1))
     elif part == "evidence" and data:
         rows.append(("evidence store size", f"{data['size'] / MB:.2f} MB ({data['records']} "
                      f"records)", "<= 5 MB", data["size"] <= 5 * MB))
@@ -687,6 +736,12 @@ def _summary(part, data):
         if "full" in data:
             rows.append(("evidence store from empty", f"{data['full'] / 60:.1f} min",
                          "<= 30 min", data["full"] <= 1800))
+    elif part == "census" and data:
+        rows.append(("closed-form receptive fields of ResNet50", f"{ms(data['closed'])} ms",
+                     "<= 100 ms", data["closed"] <= 0.1))
+        same = sum(r["equal"] for r in data["rows"])
+        rows.append(("closed form = measured, Keras Applications", f"{same} of "
+                     f"{len(data['rows'])} networks", "all", same == len(data["rows"])))
     elif part == "weight" and data:
         big = max(data["pages"], key=lambda p: p[1])
         view = max((v[2] for v in data["views"]), default=0)

@@ -8,7 +8,7 @@ import pytest
 
 import pooldemo
 from pooldemo.edges import EDGE_FILTERS, conv2d, downsample, edge_maps
-from pooldemo.shapes import (DOWNSAMPLE, HEADS, build_convnet, convnet_sizes, convnet_table,
+from pooldemo.shapes import (DOWNSAMPLERS, HEADS, build_convnet, convnet_sizes, convnet_table,
                              layer_table)
 
 
@@ -126,7 +126,7 @@ def _closed_form_rf(blocks, downsample):
 
 def test_layer_table_matches_keras_and_closed_form(tf):
     for blocks in (1, 2, 3):
-        for down in DOWNSAMPLE:
+        for down in DOWNSAMPLERS:
             for head in HEADS:
                 model = build_convnet(blocks, down, head)
                 rows = layer_table(model)
@@ -161,7 +161,7 @@ def test_chollet_layout_numbers(tf):
 
 def test_convnet_sizes_agree_with_keras(tf):
     for blocks in (1, 2, 3, 4):
-        for down in DOWNSAMPLE:
+        for down in DOWNSAMPLERS:
             try:
                 sizes = convnet_sizes(blocks, down)
             except ValueError:
@@ -203,7 +203,7 @@ def test_build_convnet_bad_settings(kwargs, exc, words):
 def test_convnet_table_is_layer_table_of_the_keras_model(tf, filters, input_size, n_classes):
     checked = 0
     for blocks in (1, 2, 3, 4):
-        for down in DOWNSAMPLE:
+        for down in DOWNSAMPLERS:
             for head in HEADS:
                 f = filters if isinstance(filters, int) else filters[:blocks]
                 try:

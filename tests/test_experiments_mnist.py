@@ -68,19 +68,19 @@ def test_bad_arguments(kwargs, match):
         mnist.train_variant(**kwargs)
 
 
-def test_shift_and_block_average():
-    x = np.arange(2 * 3 * 4, dtype=float).reshape(2, 3, 4)
-    out = mnist.shift_right(x, 2)
-    assert np.array_equal(out[..., 2:], x[..., :2]) and not out[..., :2].any()
-    assert not mnist.shift_right(x, 9).any()
-    assert np.array_equal(mnist.shift_right(x, 0), x)
-    with pytest.raises(ValueError, match="pixels"):
-        mnist.shift_right(x, -1)
-    y = np.random.default_rng(0).random((3, 28, 28))
-    small = mnist.block_average(y)
-    assert small.shape == (3, 14, 14) and np.isclose(small[1, 2, 3], y[1, 4:6, 6:8].mean())
-    with pytest.raises(ValueError, match="blocks"):
-        mnist.block_average(y[:, :27])
+def test_prepared_digits_and_random_shifts():
+    """The 14x14 variant sees 2x2 block means; the random-shift offsets are in range and seeded."""
+    y = np.random.default_rng(0).random((3, 28, 28)).astype("float32")
+    small = mnist._prepare(y, "downsampled_input")
+    assert small.shape == (3, 14, 14, 1) and small.dtype == np.float32
+    assert np.isclose(small[1, 2, 3, 0], y[1, 4:6, 6:8].mean())
+    assert mnist._prepare(y, "max_pool").shape == (3, 28, 28, 1)
+    pairs = mnist.random_shift_pairs(500, seed=3)
+    assert pairs.shape == (500, 2, 2) and np.abs(pairs).max() == mnist.RANDOM_SHIFT
+    assert np.array_equal(pairs, mnist.random_shift_pairs(500, seed=3))
+    assert not np.array_equal(pairs, mnist.random_shift_pairs(500, seed=4))
+    with pytest.raises(ValueError, match="seed"):
+        mnist.random_shift_pairs(5, seed=-1)
 
 
 def test_all_conv_has_the_pooled_shapes_and_field_and_strided_conv_does_not(tf):

@@ -29,7 +29,7 @@ from hypothesis.extra import numpy as hnp
 import pooldemo
 from pooldemo import pooling
 
-rfm = importlib.import_module("pooldemo.receptive_field")  # pooldemo.receptive_field is the function
+rfm = importlib.import_module("pooldemo.receptive")
 
 COUNT = collections.Counter()
 FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=True,
@@ -579,8 +579,8 @@ LAYER = st.one_of(
        n=st.one_of(st.none(), st.integers(1, 64)), probe=st.tuples(st.integers(0, 8), st.integers(0, 8)))
 def test_receptive_field(layers, n, probe):
     COUNT["receptive_field"] += 1
-    specs = [rfm.conv(k, s, p, d) if kind == "conv" else rfm.pool(k, s, p) if kind == "pool"
-             else rfm.zero_pad(p) for kind, k, s, p, d in layers]
+    specs = [rfm.specs.Conv2D(k, s, p, d) if kind == "conv" else rfm.specs.MaxPooling2D(k, s, p)
+             if kind == "pool" else rfm.specs.ZeroPadding2D(p) for kind, k, s, p, d in layers]
     got = call(lambda: rfm.receptive_field(specs, n), lambda: ref_rf(layers, n))
     if got is None:
         return
@@ -780,7 +780,7 @@ def test_shapes_convnet_sizes(blocks, downsample, input_size):
                 ref_int(v, name)
             except Bad as b:
                 bad.append(b)
-        if downsample not in shapes.DOWNSAMPLE:
+        if downsample not in shapes.DOWNSAMPLERS:
             bad.append(Bad((ValueError,), "downsample"))
         if bad:
             raise Bad(tuple({t for b in bad for t in b.types}), *[n for b in bad for n in b.names])
@@ -811,17 +811,17 @@ ANY_ARG = st.one_of(maps(ranks=(0, 1, 2, 3), max_side=8), st.integers(-3, 12), s
     [None, True, 2.5, np.nan, "x", "smooth", "rip", "x", (1, 2), [], 10**30]))
 COVERED = {"pool2d", "global_pool", "pool_output_size", "pool_argmax", "pool_tie_counts",
            "max_pool_gradient", "window_bounds", "receptive_field", "unit_box", "LayerSpec",
-           "conv", "pool", "zero_pad", "digit", "conv2d", "downsample", "convnet_sizes"}
+           "digit", "conv2d", "downsample", "convnet_sizes"}
 SLOW_OR_TF = {"build_convnet", "layer_table", "empirical_receptive_field",
               "effective_receptive_field", "load_mnist", "fabric_dataset", "shift_curve",
-              "layer_specs"}
+              "layer_specs", "measure_field", "stack_model"}
 
 
 def public_functions():
     import importlib
 
     found = []
-    for name in ("fabric", "shift", "edges", "shapes", "receptive_field"):
+    for name in ("fabric", "shift", "edges", "shapes", "receptive", "specs"):
         try:
             module = importlib.import_module(f"pooldemo.{name}")
         except ImportError:

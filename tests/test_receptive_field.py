@@ -3,9 +3,15 @@
 import numpy as np
 import pytest
 
-from pooldemo import conv, empirical_receptive_field, pool, receptive_field, unit_box, zero_pad
-from pooldemo.models import chollet_convnet, conv_stack
-from pooldemo.receptive_field import flatten, global_pool_layer
+import pooldemo
+from pooldemo import empirical_receptive_field, receptive_field, unit_box
+from pooldemo.models import chollet_convnet
+from pooldemo.receptive import stack_model
+from pooldemo.specs import Conv2D as conv
+from pooldemo.specs import Flatten as flatten
+from pooldemo.specs import GlobalPooling2D as global_pool_layer
+from pooldemo.specs import MaxPooling2D as pool
+from pooldemo.specs import ZeroPadding2D as zero_pad
 
 CASES = {
     "F1": ([conv(3)], 3),
@@ -51,7 +57,7 @@ def test_keras_vgg16_model(tf):
 @pytest.mark.parametrize("name", CASES)
 def test_empirical_matches_closed_form(tf, name):
     specs, _ = CASES[name]
-    model = conv_stack(specs, input_size=32)
+    model = stack_model(specs, input_size=32)
     rec = receptive_field(model)[-1]
     out = model.outputs[0].shape
     unit = (out[1] // 2, out[2] // 2)
@@ -64,11 +70,11 @@ def test_empirical_matches_closed_form(tf, name):
 
 @pytest.mark.parametrize("specs", [
     [conv(3, 1, "same", 2), pool(3, 2, "same"), conv(3, 2, "same")],
-    [zero_pad(2), conv(5, 2), pool(2, 1), conv(3, 1, dilation=3)],
+    [zero_pad(2), conv(5, 2), pool(2, 1), conv(3, 1, dilation_rate=3)],
     [conv((3, 5), (1, 2)), pool((2, 3))],
 ])
 def test_empirical_matches_closed_form_padding_dilation(tf, specs):
-    model = conv_stack(specs, input_size=33)
+    model = stack_model(specs, input_size=33)
     rec = receptive_field(model)[-1]
     for unit in [(0, 0), (1, 2)]:
         mask = empirical_receptive_field(model, unit=unit)
@@ -102,8 +108,31 @@ def test_bad_specs(tf):
         receptive_field([{"kind": "lstm"}])
     with pytest.raises(ValueError, match="stride 2: its padding depends on the input size"):
         receptive_field([conv(3, 2, "same")])
-    with pytest.raises(TypeError, match="kernel must be a positive integer, got 2.5"):
+    with pytest.raises(TypeError, match="kernel_size must be a positive integer, got 2.5"):
         conv(2.5)
     model = tf.keras.Sequential([tf.keras.Input((8, 8, 1)), tf.keras.layers.UpSampling2D()])
     with pytest.raises(ValueError, match="UpSampling2D is not supported"):
         receptive_field(model)
+
+
+@pytest.mark.parametrize("old,new,args", [
+    ("conv", "Conv2D", (3, 2, "same", 1)), ("pool", "MaxPooling2D", (3, 2, "same")),
+    ("zero_pad", "ZeroPadding2D", (((1, 2), (0, 1)),)), ("global_pool_layer", "GlobalPooling2D", ()),
+    ("flatten", "Flatten", ()),
+])
+def test_old_spec_names_warn_and_give_the_same_spec(old, new, args):
+    with pytest.warns(DeprecationWarning, match=f"pooldemo.{old} is deprecated.*specs.{new}"):
+        got = getattr(pooldemo, old)(*args)
+    assert got == getattr(pooldemo.specs, new)(*args)
+
+
+def test_old_conv_names_its_old_argument():
+    with pytest.warns(DeprecationWarning), \
+            pytest.raises(TypeError, match="kernel must be a positive integer, got 2.5"):
+        pooldemo.conv(2.5)
+
+
+def test_conv_stack_moved_with_a_warning(tf):
+    with pytest.warns(DeprecationWarning, match="conv_stack is deprecated.*stack_model"):
+        model = pooldemo.models.conv_stack([conv(3), pool(2)], input_size=12, filters=2)
+    assert [type(ly).__name__ for ly in model.layers] == ["Conv2D", "MaxPooling2D"]

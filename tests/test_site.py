@@ -31,7 +31,6 @@ SITE = Path(os.environ.get("POOLDEMO_SITE", HTML)).resolve()
 # the book source the site was built from (a partial build copies book/ two levels above its html)
 SOURCE = SITE.parent.parent if (SITE.parent.parent / "_config.yml").exists() else BOOK
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 CONFIG = yaml.safe_load((BOOK / "_config.yml").read_text())
 REPO_URL = CONFIG["repository"]["url"].rstrip("/")
 BRANCH = CONFIG["repository"].get("branch", "main")
@@ -123,20 +122,6 @@ def server():
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} missing: bash scripts/setup.sh dev installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update"])
-        yield b
-        b.close()
 
 
 _EXPLORER_JS = """

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from pooldemo.experiments import stability
-from pooldemo.experiments.mnist import shift_right
+from pooldemo.shift import shift_image
 
 
 def test_deformation_is_smooth_and_scaled():
@@ -24,7 +24,7 @@ def test_warp_identity_integer_shift_and_interpolation():
     zero = np.zeros_like(x)
     np.testing.assert_allclose(stability.warp(x, zero, zero), x)
     # sampling at col - 1 moves the image one column to the right, zeros entering on the left
-    np.testing.assert_allclose(stability.warp(x, zero, zero - 1.0), shift_right(x[None], 1)[0])
+    np.testing.assert_allclose(stability.warp(x, zero, zero - 1.0), shift_image(x, 1, 0))
     half = stability.warp(x, zero, zero + 0.5)
     np.testing.assert_allclose(half[:, :-1], (x[:, :-1] + x[:, 1:]) / 2)
 

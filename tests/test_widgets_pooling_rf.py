@@ -14,7 +14,9 @@ import pytest
 
 import pooldemo
 from pooldemo.pooling import pool2d, pool_argmax, pool_output_size, pool_tie_counts, window_bounds
-from pooldemo.receptive_field import conv, pool, receptive_field, unit_box
+from pooldemo.receptive import receptive_field, stack_model, unit_box
+from pooldemo.specs import Conv2D as conv
+from pooldemo.specs import MaxPooling2D as pool
 from pooldemo.widgets._base import Explorer
 from pooldemo.widgets.pooling import EXAMPLE, PoolingExplorer
 from pooldemo.widgets.receptive_field import PRESETS, ReceptiveFieldExplorer
@@ -277,7 +279,7 @@ def test_rf_effective_field_and_html(rfx, tf):
 
 
 def test_rf_keras_model(tf):
-    model = pooldemo.models.conv_stack([conv(3), pool(2), conv(3)], input_size=16, filters=2)
+    model = stack_model([conv(3), pool(2), conv(3)], input_size=16, filters=2)
     image = np.random.default_rng(1).random((16, 16))
     ex = ReceptiveFieldExplorer(model, image=image)
     assert [r.size[0] for r in ex.records] == [3, 4, 8]

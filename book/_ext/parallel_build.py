@@ -1,11 +1,11 @@
 """Read and execute the chapters in parallel, the slowest first (a local Sphinx extension).
 
-Measured on the 2-core machine: a serial cold build took 6.5-7 minutes while using 1.14 cores on
-average, because a notebook spends much of its time in one Python thread (kernel start, imports,
-drawing the explorers' static views) and only model training uses both cores. Reading documents
-in parallel, which Sphinx supports and myst-nb declares safe, runs two notebooks at once.
+A chapter spends most of its time in one Python thread (kernel start, imports, drawing the
+explorers' static views), so a serial build leaves one of the machine's two cores idle. Sphinx can
+read documents in parallel and myst-nb declares that safe; ``jupyter-book build`` just has no
+``-j`` option. ``bench/run.py --part build`` measures the cold build both ways.
 
-What this extension does (``jupyter-book build`` has no ``-j`` option):
+What this extension does:
 
 - sets Sphinx's number of processes to ``POOLDEMO_BUILD_JOBS`` (default: the CPU count, at most
   4; ``1`` restores the serial build);

@@ -31,7 +31,8 @@ def check_int(value, name):
 def check_positive_int(value, name):
     """Return ``value`` as a Python int if it is a positive integer, else raise."""
     if not _is_int(value):
-        raise TypeError(f"{name} must be a positive integer, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be a positive integer, got {value!r} "
+                        f"({type(value).__name__})")
     if value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)

@@ -20,11 +20,12 @@ Used in: the edges-and-pooling chapter, the EdgePoolingExplorer, the 14x14-input
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ._checks import as_feature_map, check_padding, check_positive_int
+from .geometry import output_length, padding_split
+from .pooling import pool2d
 
-__all__ = ["EDGE_FILTERS", "conv2d", "edge_maps", "downsample", "pool_edges"]
+__all__ = ["EDGE_FILTERS", "conv2d", "correlate", "edge_maps", "downsample", "pool_edges"]
 
 
 def _frozen(rows):
@@ -42,22 +43,21 @@ EDGE_FILTERS = {
 
 
 def conv2d(x, kernel, padding="valid"):
-    """Cross-correlate a single-channel map with a kernel, like ``Conv2D`` (stride 1, no bias).
+    """Cross-correlate single-channel maps with a kernel, like ``Conv2D`` (stride 1, no bias).
 
     Parameters
     ----------
     x : array_like, shape (H, W)
-        Real values.
+        Real values (:func:`correlate` takes a stack of maps).
     kernel : array_like, shape (kh, kw)
         The weights; a name of :data:`EDGE_FILTERS` is accepted too.
     padding : {"valid", "same"}
         "valid": only whole windows, output ``(H - kh + 1, W - kw + 1)``. "same": zero padding,
-        output ``(H, W)``, the extra padded row/column (even kernels) at the bottom/right as in
-        TensorFlow.
+        output ``(H, W)``, split as TensorFlow splits it (:func:`pooldemo.geometry.padding_split`).
 
     Returns
     -------
-    ndarray of float
+    ndarray of float (float32 for float32 or integer input of up to 16 bits)
 
     Examples
     --------
@@ -68,19 +68,35 @@ def conv2d(x, kernel, padding="valid"):
     >>> conv2d(x, np.ones((2, 2)), padding="same")[0]
     array([0., 2., 4., 2.])
     """
-    x = as_feature_map(x, "x", ndims=(2,))
+    return correlate(as_feature_map(x, "x", ndims=(2,)), kernel, padding)
+
+
+def correlate(maps, kernel, padding="valid"):
+    """:func:`conv2d` of a stack of single-channel maps ``(..., H, W)`` (e.g. a batch of digits).
+
+    Examples
+    --------
+    >>> correlate(np.array([[[0, 0, 1, 1]] * 3] * 2), "vertical").tolist()
+    [[[4.0, 4.0]], [[4.0, 4.0]]]
+    """
+    x = as_feature_map(maps, "maps", ndims=(2, 3, 4))
     k = _kernel(kernel)
     padding = check_padding(padding)
     if x.size == 0:
         raise ValueError(f"x must not be empty, got shape {x.shape}")
     x = x.astype(np.result_type(x.dtype, np.float32))
-    kh, kw = k.shape
-    if padding == "same":
-        x = np.pad(x, (((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2)))
-    elif x.shape[0] < kh or x.shape[1] < kw:
-        raise ValueError(f"kernel {k.shape} is larger than x {x.shape} with padding='valid'")
-    windows = sliding_window_view(x, (kh, kw))
-    return np.einsum("ijkl,kl->ij", windows, k.astype(x.dtype))
+    (kh, kw), (h, w) = k.shape, x.shape[-2:]
+    oh = output_length(h, kh, 1, padding, "H", what="kernel")
+    ow = output_length(w, kw, 1, padding, "W", what="kernel")
+    pads = [(0, 0)] * (x.ndim - 2) + [padding_split(h, kh, 1, padding),
+                                      padding_split(w, kw, 1, padding)]
+    x = np.pad(x, pads)
+    out = np.zeros(x.shape[:-2] + (oh, ow), x.dtype)
+    for i in range(kh):  # one shifted, weighted copy of the maps per kernel cell
+        for j in range(kw):
+            if k[i, j]:
+                out += x.dtype.type(k[i, j]) * x[..., i:i + oh, j:j + ow]
+    return out
 
 
 def edge_maps(image, filters=None, relu=True, padding="valid"):
@@ -127,7 +143,8 @@ def edge_maps(image, filters=None, relu=True, padding="valid"):
 def downsample(image, factor=2):
     """Shrink an image by averaging ``factor x factor`` blocks (rows/columns left over are dropped).
 
-    Equal to ``pool2d(image, factor, reduce="average")``; used to make 14x14 MNIST inputs.
+    :func:`pooldemo.pool2d` with ``reduce="average"`` and window and stride ``factor``; used to make
+    14x14 MNIST inputs.
 
     Parameters
     ----------
@@ -147,12 +164,7 @@ def downsample(image, factor=2):
     h, w = x.shape[hw_axis], x.shape[hw_axis + 1]
     if factor > h or factor > w:
         raise ValueError(f"factor {factor} is larger than the image size {(h, w)}")
-    oh, ow = h // factor, w // factor
-    x = x.astype(np.result_type(x.dtype, np.float32))
-    lead, tail = x.shape[:hw_axis], x.shape[hw_axis + 2:]
-    x = x[(slice(None),) * hw_axis + (slice(0, oh * factor), slice(0, ow * factor))]
-    blocks = x.reshape(lead + (oh, factor, ow, factor) + tail)
-    return blocks.mean(axis=(hw_axis + 1, hw_axis + 3))
+    return pool2d(x.astype(np.result_type(x.dtype, np.float32)), factor, reduce="average")
 
 
 def _kernel(kernel):
@@ -203,7 +215,6 @@ def pool_edges(image, kernel="vertical", pool_size=2):
     >>> s["pooled_edges"].tolist(), s["strongest"]["cols"], s["kept"]
     ([[0.0, 4.0], [0.0, 4.0]], (4, 7), 0.0625)
     """
-    from .pooling import pool2d
 
     x = as_feature_map(image, "image", ndims=(2,))
     if x.size == 0:

@@ -1,5 +1,7 @@
 """What a chapter needs from its notebook environment, with or without the book's toolchain.
 
+:func:`setup` is the first line of every chapter: TensorFlow's C++ log lines off (before
+TensorFlow loads) and matplotlib figures inline.
 :func:`glue` is myst-nb's ``glue`` when myst-nb is installed (the book build, Binder); elsewhere
 (Colab, a plain Jupyter) it shows the value when ``display=True`` and otherwise does nothing, so a
 chapter runs top to bottom wherever it is opened. :data:`COLAB_INSTALL` is the package the first,
@@ -10,12 +12,37 @@ Used in: every chapter.
 
 from __future__ import annotations
 
+import os
 import sys
 
-__all__ = ["glue", "in_colab", "COLAB_INSTALL"]
+__all__ = ["setup", "glue", "in_colab", "COLAB_INSTALL", "TF_LOG_LEVEL"]
+
+#: TensorFlow's C++ log level in the chapters: "3" shows errors only (no oneDNN or tf.data notices)
+TF_LOG_LEVEL = "3"
 
 #: what the first cell of a chapter installs when it runs on Colab
 COLAB_INSTALL = "pooldemo[all] @ git+https://github.com/why-pool/why-pool"
+
+
+def setup():
+    """Prepare a chapter's kernel: TensorFlow's C++ logs off and matplotlib figures inline.
+
+    Call it before anything imports TensorFlow (the log level is read when TensorFlow loads).
+    Outside a Jupyter kernel only the log level is set.
+
+    Examples
+    --------
+    >>> setup(); os.environ["TF_CPP_MIN_LOG_LEVEL"]
+    '3'
+    """
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = TF_LOG_LEVEL
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if getattr(shell, "kernel", None) is not None:  # a Jupyter kernel (not a terminal IPython)
+        shell.run_line_magic("matplotlib", "inline")
 
 
 def in_colab():

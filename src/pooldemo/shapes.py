@@ -4,7 +4,7 @@
 Chollet's MNIST layout) with a 2x2 down-sampling step between blocks: max or average pooling, a
 stride-2 convolution instead (the all-convolutional net), or nothing. The head is ``Flatten`` then
 ``Dense(10)``, or global pooling then ``Dense(10)``. :func:`layer_table` lists per layer the output
-shape, the parameters (from Keras), the receptive field (from :mod:`pooldemo.receptive_field`) and
+shape, the parameters (from Keras), the receptive field (from :mod:`pooldemo.receptive`) and
 the multiply-accumulates (from :func:`pooldemo.models.count_macs`). :func:`convnet_table` gives
 the same table for :func:`build_convnet`'s networks by arithmetic alone, without TensorFlow (a
 model build costs 0.1-0.2 s; the ShapeExplorer needs the table on every first visit of a setting).
@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import numbers
 
-from ._checks import check_positive_int
+from ._checks import check_choice, check_positive_int
+from .models import convnet
 
-__all__ = ["DOWNSAMPLE", "HEADS", "build_convnet", "convnet_sizes", "convnet_table",
+__all__ = ["DOWNSAMPLERS", "HEADS", "build_convnet", "convnet_sizes", "convnet_table",
            "layer_table"]
 
-DOWNSAMPLE = ("max", "average", "strided", "none")
+#: the words of :data:`pooldemo.models.DOWNSAMPLERS` and :data:`pooldemo.models.HEADS` whose
+#: networks the arithmetic of :func:`convnet_sizes` and :func:`convnet_table` covers
+DOWNSAMPLERS = ("max", "average", "strided", "none")
 HEADS = ("flatten", "global_average", "global_max")
 
 
@@ -62,10 +65,8 @@ def check_input_size(input_size):
 
 def _check(blocks, downsample, head, filters, input_size):
     blocks = check_positive_int(blocks, "blocks")
-    if downsample not in DOWNSAMPLE:
-        raise ValueError(f"downsample must be one of {DOWNSAMPLE}, got {downsample!r}")
-    if head not in HEADS:
-        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+    check_choice(downsample, "downsample", DOWNSAMPLERS)
+    check_choice(head, "head", HEADS)
     filters = check_filters(filters, blocks)
     return blocks, downsample, head, filters, check_input_size(input_size)
 
@@ -111,6 +112,8 @@ def build_convnet(blocks=3, downsample="max", head="flatten", filters=32, input_
                   n_classes=10):
     """A tf.keras convnet: ``blocks`` conv blocks, a down-sampling step between them, a head.
 
+    :func:`pooldemo.models.convnet` with one 3x3 convolution per block.
+
     Parameters
     ----------
     blocks : int
@@ -140,25 +143,18 @@ def build_convnet(blocks=3, downsample="max", head="flatten", filters=32, input_
                                                            input_size)
     n_classes = check_positive_int(n_classes, "n_classes")
     convnet_sizes(blocks, downsample, input_size)  # raises with the settings named
-    import tensorflow as tf
+    return convnet(filters, downsample, head, input_size=input_size, n_classes=n_classes,
+                   name=f"convnet_{blocks}_{downsample}_{head}")
 
-    layers = tf.keras.layers
-    stack = [tf.keras.Input(shape=(input_size, input_size, 1))]
-    for b in range(1, blocks + 1):
-        stride = 2 if downsample == "strided" and b > 1 else 1
-        stack.append(layers.Conv2D(filters[b - 1], 3, strides=stride, activation="relu",
-                                   name=f"conv{b}"))
-        if b < blocks and downsample in ("max", "average"):
-            cls = layers.MaxPooling2D if downsample == "max" else layers.AveragePooling2D
-            stack.append(cls(2, name=f"pool{b}"))
-    if head == "flatten":
-        stack.append(layers.Flatten(name="flatten"))
-    elif head == "global_average":
-        stack.append(layers.GlobalAveragePooling2D(name="global_average"))
-    else:
-        stack.append(layers.GlobalMaxPooling2D(name="global_max"))
-    stack.append(layers.Dense(n_classes, activation="softmax", name="classes"))
-    return tf.keras.Sequential(stack, name=f"convnet_{blocks}_{downsample}_{head}")
+
+def __getattr__(name):
+    if name == "DOWNSAMPLE":
+        import warnings
+
+        warnings.warn("pooldemo.shapes.DOWNSAMPLE is now DOWNSAMPLERS", DeprecationWarning,
+                      stacklevel=2)
+        return DOWNSAMPLERS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def layer_table(model):
@@ -181,7 +177,7 @@ def layer_table(model):
     if not (hasattr(model, "layers") and hasattr(model, "inputs")):
         raise TypeError(f"model must be a tf.keras model, got {type(model).__name__}")
     from .models import count_macs
-    from .receptive_field import receptive_field
+    from .receptive import receptive_field
 
     records = receptive_field(model)
     macs = count_macs(model)
@@ -206,7 +202,7 @@ def convnet_table(blocks=3, downsample="max", head="flatten", filters=32, input_
     Conv2D (3x3, valid): ``(9 c_in + 1) c_out`` parameters, ``h w 9 c_in c_out`` MACs; 2x2
     pooling: ``h w c 4`` operations; global pooling: one per input value; Dense:
     ``(n_in + 1) n_out`` parameters, ``n_in n_out`` MACs; receptive fields from the closed form
-    of :func:`pooldemo.receptive_field.receptive_field`.
+    of :func:`pooldemo.receptive_field`.
 
     Raises
     ------
@@ -218,7 +214,8 @@ def convnet_table(blocks=3, downsample="max", head="flatten", filters=32, input_
     >>> [(r["name"], r["params"]) for r in convnet_table(2, "max", "global_average")]
     [('conv1', 320), ('pool1', 0), ('conv2', 18496), ('global_average', 0), ('classes', 650)]
     """
-    from .receptive_field import LayerSpec, conv, flatten, global_pool_layer, pool, receptive_field
+    from .receptive import LayerSpec, receptive_field
+    from .receptive.specs import Conv2D, Flatten, GlobalPooling2D, MaxPooling2D
 
     blocks, downsample, head, filters, input_size = _check(blocks, downsample, head, filters,
                                                            input_size)
@@ -235,20 +232,20 @@ def convnet_table(blocks=3, downsample="max", head="flatten", filters=32, input_
     for b in range(1, blocks + 1):
         stride = 2 if downsample == "strided" and b > 1 else 1
         out, n = filters[b - 1], sizes[f"conv{b}"]
-        add(conv(3, stride, name=f"conv{b}"), "Conv2D", (n, n, out),
+        add(Conv2D(3, stride, name=f"conv{b}"), "Conv2D", (n, n, out),
             (9 * channels + 1) * out, n * n * 9 * channels * out)
         channels = out
         if b < blocks and downsample in ("max", "average"):
             n = sizes[f"pool{b}"]
             kind = "MaxPooling2D" if downsample == "max" else "AveragePooling2D"
-            add(pool(2, name=f"pool{b}"), kind, (n, n, channels), 0, n * n * channels * 4)
+            add(MaxPooling2D(2, name=f"pool{b}"), kind, (n, n, channels), 0, n * n * channels * 4)
     if head == "flatten":
         n_in = n * n * channels
-        add(flatten(name="flatten"), "Flatten", (n_in,), 0, 0)
+        add(Flatten(name="flatten"), "Flatten", (n_in,), 0, 0)
     else:
         n_in = channels
         kind = "GlobalAveragePooling2D" if head == "global_average" else "GlobalMaxPooling2D"
-        add(global_pool_layer(name=head), kind, (channels,), 0, n * n * channels)
+        add(GlobalPooling2D(name=head), kind, (channels,), 0, n * n * channels)
     add(LayerSpec("pointwise", name="classes"), "Dense", (n_classes,),
         (n_in + 1) * n_classes, n_in * n_classes)
     for row, record in zip(rows, receptive_field(specs, input_size)):

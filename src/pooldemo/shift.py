@@ -14,19 +14,13 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_feature_map
+from ._checks import as_feature_map, as_image, check_int
 
 __all__ = ["shift_image", "relative_change", "shift_curve", "shift_features", "invariance_curves",
            "FEATURES"]
 
 #: the representations compared by :func:`invariance_curves`, from local to global
 FEATURES = ("conv", "max_pool", "global_max", "global_average")
-
-
-def _check_int(value, name):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
-    return int(value)
 
 
 def shift_image(x, dx, dy, fill=0.0):
@@ -52,7 +46,7 @@ def shift_image(x, dx, dy, fill=0.0):
            [0, 7, 8]])
     """
     arr = as_feature_map(x, "x")
-    dx, dy = _check_int(dx, "dx"), _check_int(dy, "dy")
+    dx, dy = check_int(dx, "dx"), check_int(dy, "dy")
     if isinstance(fill, (bool, np.bool_)) or not isinstance(fill, numbers.Real):
         raise TypeError(f"fill must be a real number, got {fill!r}")
     row_axis = 1 if arr.ndim == 4 else 0
@@ -119,7 +113,7 @@ def shift_curve(fn, x, shifts, axis="x"):
     if axis not in ("x", "y"):
         raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")
     x = as_feature_map(x, "x")
-    shifts = [_check_int(s, "shifts") for s in np.atleast_1d(np.asarray(shifts, dtype=object))]
+    shifts = [check_int(s, "shifts") for s in np.atleast_1d(np.asarray(shifts, dtype=object))]
     if not shifts:
         raise ValueError("shifts must not be empty")
     ref = fn(x)
@@ -135,15 +129,6 @@ def _features(x, kernel, pool_size):
     return {"conv": conv, "max_pool": pool2d(conv, pool_size, reduce="max"),
             "global_max": np.asarray(global_pool(conv, "max")),
             "global_average": np.asarray(global_pool(conv, "average"))}
-
-
-def _check_image(x):
-    x = as_feature_map(x, "x", ndims=(2,))
-    if min(x.shape) < 4:
-        raise ValueError(f"x must be at least 4x4, got shape {x.shape}")
-    if not np.isfinite(x).all():
-        raise ValueError("x must hold finite numbers, got NaN or inf")
-    return x.astype(float)
 
 
 def shift_features(x, dx=0, dy=0, kernel="vertical", pool_size=2):
@@ -166,7 +151,7 @@ def shift_features(x, dx=0, dy=0, kernel="vertical", pool_size=2):
     >>> f["conv"].shape, f["max_pool"].shape, float(f["global_max"]) == float(g["global_max"])
     ((6, 6), (3, 3), True)
     """
-    x = _check_image(x)
+    x = as_image(x, "x", min_size=4)
     shifted = shift_image(x, dx, dy)
     return {"shifted": shifted, **_features(shifted, kernel, pool_size)}
 
@@ -189,8 +174,8 @@ def invariance_curves(x, shifts, dy=0, kernel="vertical", pool_size=2):
     >>> float(c["conv"][1]), bool(c["conv"][2] > 0.5), c["global_max"].tolist()
     (0.0, True, [0.0, 0.0, 0.0])
     """
-    x = _check_image(x)
-    shifts = [_check_int(s, "shifts") for s in np.atleast_1d(np.asarray(shifts, dtype=object))]
+    x = as_image(x, "x", min_size=4)
+    shifts = [check_int(s, "shifts") for s in np.atleast_1d(np.asarray(shifts, dtype=object))]
     if not shifts:
         raise ValueError("shifts must not be empty")
     ref = _features(x, kernel, pool_size)

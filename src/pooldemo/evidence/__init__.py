@@ -50,6 +50,7 @@ KINDS = {
     "fabric": "pooldemo.experiments.fabric",
     "shift": "pooldemo.experiments.shift",
     "edges": "pooldemo.experiments.edges",
+    "census": "pooldemo.experiments.census",
 }
 COMMAND = "python -m pooldemo.evidence"
 _PACKAGE_ROOT = Path(__file__).resolve().parents[1]

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_positive_int
+from .._checks import check_choice, check_fold, check_positive_int
 from ..data import load_mnist
-from ..edges import EDGE_FILTERS
+from ..edges import EDGE_FILTERS, correlate
 from ..pooling import pool2d
 from ._cache import cached_json
 
@@ -49,18 +49,8 @@ def batch_edge_maps(images, filters=None):
         raise ValueError(f"images must be a non-empty (N, H, W) array, got shape {images.shape}")
     names = list(EDGE_FILTERS) if filters is None else list(filters)
     for name in names:
-        if name not in EDGE_FILTERS:
-            raise ValueError(f"filters must be names in {tuple(EDGE_FILTERS)}, got {name!r}")
-    _, h, w = images.shape
-    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
-    out = np.zeros(images.shape + (len(names),), np.float32)
-    for f, name in enumerate(names):
-        kernel = EDGE_FILTERS[name]
-        for i in range(3):
-            for j in range(3):
-                if kernel[i, j]:
-                    out[..., f] += kernel[i, j] * padded[:, i:i + h, j:j + w]
-    return np.maximum(out, 0)
+        check_choice(name, "filters", EDGE_FILTERS)
+    return np.maximum(np.stack([correlate(images, name, "same") for name in names], axis=-1), 0)
 
 
 def pooled_features(images, pool_size, edges=True, reduce="max"):
@@ -115,8 +105,7 @@ def pooling_probe(pool_sizes=(1, 2, 4, 7, 14), n_train=4000, n_test=1000, fold=0
         raise ValueError(f"pool_sizes must be 1 to 28 and not empty, got {pool_sizes}")
     n_train = check_positive_int(n_train, "n_train")
     n_test = check_positive_int(n_test, "n_test")
-    if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)) or not 0 <= fold < 5:
-        raise ValueError(f"fold must be an integer in [0, 5), got {fold!r}")
+    fold = check_fold(fold)
     settings = dict(pool_sizes=pool_sizes, n_train=n_train, n_test=n_test, fold=int(fold),
                     version=_VERSION)
     return cached_json("edges_probe", settings, lambda: _probe(settings), cache=cache, indent=1)

@@ -17,23 +17,29 @@ import time
 
 import numpy as np
 
-from .._checks import check_positive_int
+from .._checks import check_choice, check_positive_int, check_seed
 from ._cache import cached_json
+from ._determinism import deterministic
 
-__all__ = ["TASKS", "HEADS", "EVIDENCE_PLAN", "evidence_run", "build_fabric_net",
+__all__ = ["TASKS", "POOLS", "EVIDENCE_PLAN", "evidence_run", "build_fabric_net",
            "train_fabric", "fabric_experiment", "accuracy_table"]
 
 _VERSION = 2
 TASKS = ("rip", "wrinkles")
-HEADS = ("global_max", "global_average")
+#: the global pools networks A and B end with (over two class maps)
+POOLS = ("global_max", "global_average")
 
 
 def build_fabric_net(head="global_max", size=56, filters=(8, 8, 16)):
     """The small A/B network: conv blocks to 7x7, a 1x1 conv to 2 maps, a global pool, softmax.
 
+    :func:`pooldemo.models.convnet` with 'same' 3x3 convolutions, a 2x2 max pool after each, and
+    the "maps_global_max" or "maps_global_average" head.
+
     Parameters
     ----------
     head : {"global_max", "global_average"}
+        The global pool over the two class maps (:data:`POOLS`).
     size : int
         Input side; must be divisible by 8 (three 2x2 pools).
     filters : tuple of int
@@ -44,23 +50,17 @@ def build_fabric_net(head="global_max", size=56, filters=(8, 8, 16)):
     tf.keras.Model
         Its layer ``"maps"`` outputs the two (size/8) x (size/8) class maps.
     """
-    import tensorflow as tf
+    from ..models import convnet
 
-    layers = tf.keras.layers
-    _check_head(head)
+    check_choice(head, "head", POOLS)
     size = check_positive_int(size, "size")
     if size % 8:
         raise ValueError(f"size must be divisible by 8, got {size}")
-    inputs = tf.keras.Input((size, size, 1))
+    filters = tuple(filters)
     # fabric is grey (about 0.55, spread about 0.2): centre and scale it so training starts well
-    x = layers.Rescaling(1 / 0.2, offset=-0.55 / 0.2, name="standardise")(inputs)
-    for i, f in enumerate(filters):
-        x = layers.Conv2D(f, 3, padding="same", activation="relu", name=f"conv{i + 1}")(x)
-        x = layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
-    maps = layers.Conv2D(2, 1, name="maps")(x)
-    pool = layers.GlobalMaxPooling2D if head == "global_max" else layers.GlobalAveragePooling2D
-    outputs = layers.Softmax(name="softmax")(pool(name=head)(maps))
-    return tf.keras.Model(inputs, outputs, name=f"fabric_{head}")
+    return convnet(filters, ["max"] * len(filters), f"maps_{head}", input_size=size,
+                   padding="same", n_classes=2, rescale=(1 / 0.2, -0.55 / 0.2),
+                   name=f"fabric_{head}")
 
 
 #: the book's evidence: both tasks x both heads, five runs each; run k draws its own training
@@ -110,9 +110,8 @@ def train_fabric(task, head, seed=0, n_train=240, n_test=200, epochs=10, size=56
     """
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
-    _check_head(head)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_choice(head, "head", POOLS)
+    seed = check_seed(seed)
     for name, value in (("n_train", n_train), ("n_test", n_test), ("epochs", epochs),
                         ("size", size)):
         check_positive_int(value, name)
@@ -135,7 +134,7 @@ def fabric_experiment(seeds=(0, 1, 2), **kwargs):
     if not seeds:
         raise ValueError("seeds must not be empty")
     return [train_fabric(task, head, seed=seed, **kwargs)
-            for task in TASKS for head in HEADS for seed in seeds]
+            for task in TASKS for head in POOLS for seed in seeds]
 
 
 def accuracy_table(results):
@@ -153,11 +152,6 @@ def accuracy_table(results):
         groups.setdefault((r["task"], r["head"]), []).append(r["test_accuracy"])
     return [dict(task=t, head=h, mean=round(float(np.mean(a)), 10), min=float(min(a)),
                  max=float(max(a)), n=len(a)) for (t, h), a in groups.items()]
-
-
-def _check_head(head):
-    if head not in HEADS:
-        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
 
 
 @functools.lru_cache(maxsize=8)
@@ -180,8 +174,7 @@ def _train(settings):
                                 1000 + settings["data_seed"], *look)
     x_test, y_test = _dataset(settings["task"], n_test, settings["size"],
                               2000 + settings["data_seed"], *look)
-    tf.keras.utils.set_random_seed(settings["seed"])
-    tf.config.experimental.enable_op_determinism()
+    deterministic(settings["seed"])
     model = build_fabric_net(settings["head"], size=settings["size"],
                              filters=settings["filters"])
     model.compile(optimizer=tf.keras.optimizers.Adam(3e-3),
@@ -191,7 +184,7 @@ def _train(settings):
     def accuracy(x, y):
         return float(np.mean(model(x, training=False).numpy().argmax(axis=1) == y))
 
-    maps_model = tf.keras.Model(model.input, model.get_layer("maps").output)
+    maps_model = tf.keras.Model(model.inputs[0], model.get_layer("maps").output)
     examples = []
     for label in (0, 1):
         index = np.flatnonzero(y_test == label)[:settings["n_maps"]]
@@ -203,3 +196,13 @@ def _train(settings):
     return dict(task=settings["task"], head=settings["head"], seed=settings["seed"],
                 test_accuracy=accuracy(x_test, y_test), train_accuracy=accuracy(x_train, y_train),
                 maps=examples)
+
+
+def __getattr__(name):
+    if name == "HEADS":
+        import warnings
+
+        warnings.warn("pooldemo.experiments.fabric.HEADS is now POOLS (the models' HEADS are "
+                      "pooldemo.models.HEADS)", DeprecationWarning, stacklevel=2)
+        return POOLS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,12 +14,23 @@ The variants change only the down-sampling or the head (see :data:`VARIANTS`):
   convolution subsamples; they stride the convolution before each removed pool, this variant the
   one after it).
 
-By default the data are the offline 4,000 / 1,000 real-digit subset (:func:`pooldemo.data.load_mnist`),
-with the test set as validation set; ``source="keras"`` is the full MNIST (needs the internet).
+- ``"blur_pool"``: each 2x2 max pool replaced by Zhang's (2019) anti-aliased max pool
+  (:mod:`pooldemo.antialias`): same shapes, same weights, a fixed blur before the subsampling.
+
+- ``"big_kernel"`` and ``"dilated"`` reach about the pooled model's receptive field (18x18) another
+  way: one 18x18 convolution with stride 4 (64 filters: the same 3x3 grid of units, the same field
+  and jump as the pooled model's last layer), or three 3x3 convolutions dilated 1, 2 and 6 without
+  pooling (a 19x19 field: stride-1 stacks of 3x3 convolutions only reach odd sizes).
+
+By default the data are the offline 4,000 / 1,000 real-digit subset
+(:func:`pooldemo.data.load_mnist`), with the test set as validation set; ``source="keras"`` is
+the full MNIST (needs the internet).
 Each run measures the test accuracy, the accuracy of the trained model on its own training digits,
 ``shifted_accuracy`` (the test digits moved right by 0-4 pixels, zero fill, no wrap-around) and
 ``shift_consistency`` (the fraction of test digits whose predicted class does not change when the
-digit moves).
+digit moves), and Zhang's (2019) ``random_shift_consistency``: each test digit is shifted twice by
+random offsets of up to :data:`RANDOM_SHIFT` pixels in each direction, and we count how often the
+two copies get the same class (``random_shift_accuracy``: the accuracy over those copies).
 
 The book's evidence (:data:`EVIDENCE_PLAN`, :func:`evidence_run`) is five runs of every variant,
 one per fold of a 5-fold cross-validation of the 5,000 digits, run ``k`` on fold ``k`` with seed
@@ -35,51 +46,67 @@ import time
 
 import numpy as np
 
-from .._checks import check_positive_int
+from .._checks import check_choice, check_fold, check_positive_int, check_seed
 from ..data import SOURCES, load_mnist
+from ..pooling import pool2d
+from ..shift import shift_image
 from ._cache import cached_json
+from ._determinism import deterministic
 
-__all__ = ["VARIANTS", "SHIFTS", "EVIDENCE_PLAN", "evidence_run", "train_variant",
-           "build_variant", "shift_right", "block_average"]
+__all__ = ["VARIANTS", "SHIFTS", "RANDOM_SHIFT", "EVIDENCE_PLAN", "evidence_run",
+           "train_variant", "build_variant", "random_shift_pairs"]
 
 SHIFTS = (0, 1, 2, 3, 4)
+RANDOM_SHIFT = 3  # pixels, in each direction, for Zhang's random-shift consistency
 _VERSION = 2  # bump when training code changes, so old cached results are not reused
 
 VARIANTS = {
     "no_pool": dict(
         description="three convolutions, no pooling, Flatten + Dense(64)",
-        pooling="none", head="dense64"),
+        downsample="none", head="dense64"),
     "no_pool_dense512": dict(
         description="three convolutions, no pooling, Flatten + Dense(512)",
-        pooling="none", head="dense512"),
+        downsample="none", head="dense512"),
     "max_pool": dict(
         description="Chollet's model: 2x2 max pooling after conv 1 and conv 2, Dense(64)",
-        pooling="max", head="dense64"),
+        downsample="max", head="dense64"),
     "average_pool": dict(
         description="2x2 average pooling after conv 1 and conv 2, Dense(64)",
-        pooling="average", head="dense64"),
+        downsample="average", head="dense64"),
     "strided_conv": dict(
         description="no pooling; conv 2 and conv 3 use stride 2, Dense(64)",
-        pooling="strided", head="dense64"),
+        downsample="strided", head="dense64"),
     "downsampled_input": dict(
         description="input block-averaged to 14x14, first pool removed: conv, conv, 2x2 max pool, "
                     "conv, Dense(64)",
-        pooling="downsampled_input", head="dense64"),
+        downsample=("none", "max"), head="dense64", input_size=14),
     "all_conv": dict(
         description="each pool replaced by a 2x2 convolution with stride 2 (All-CNN type), "
                     "Dense(64)",
-        pooling="all_conv", head="dense64"),
+        downsample="all_conv", head="dense64"),
     "global_average": dict(
         description="2x2 max pooling, then global average pooling + Dense(10)",
-        pooling="max", head="global_average"),
+        downsample="max", head="global_average"),
     "global_max": dict(
         description="2x2 max pooling, then global max pooling + Dense(10)",
-        pooling="max", head="global_max"),
+        downsample="max", head="global_max"),
+    "blur_pool": dict(
+        description="Zhang's anti-aliased max pooling (2x2 max, stride 1, then a 3x3 binomial blur "
+                    "with stride 2) after conv 1 and conv 2, Dense(64)",
+        downsample="blur", head="dense64"),
+    "big_kernel": dict(
+        description="one 18x18 convolution with stride 4 (64 filters), no pooling, Dense(64)",
+        filters=(64,), kernel_size=18, strides=4, downsample="none", head="dense64"),
+    "dilated": dict(
+        description="three 3x3 convolutions dilated 1, 2 and 6, no pooling, Dense(64)",
+        dilation_rate=[1, 2, 6], downsample="none", head="dense64"),
 }
+_BUILD_KEYS = ("filters", "downsample", "head", "input_size", "kernel_size", "strides",
+               "dilation_rate")
 
 
 def build_variant(name):
-    """The uncompiled tf.keras model of a variant.
+    """The uncompiled tf.keras model of a variant (:func:`pooldemo.models.convnet`).
 
     Examples
     --------
@@ -88,64 +115,24 @@ def build_variant(name):
     >>> build_variant("downsampled_input").input_shape
     (None, 14, 14, 1)
     """
+    from ..models import convnet
+
     spec = _variant(name)
-    from ..models import chollet_convnet
-
-    if spec["pooling"] != "downsampled_input":
-        return chollet_convnet(spec["pooling"], spec["head"], name=name)
-    import tensorflow as tf
-
-    layers = tf.keras.layers
-    return tf.keras.Sequential([
-        tf.keras.Input(shape=(14, 14, 1)),
-        layers.Conv2D(32, 3, activation="relu", name="conv1"),
-        layers.Conv2D(64, 3, activation="relu", name="conv2"),
-        layers.MaxPooling2D(2, name="pool2"),
-        layers.Conv2D(64, 3, activation="relu", name="conv3"),
-        layers.Flatten(name="flatten"),
-        layers.Dense(64, activation="relu", name="dense"),
-        layers.Dense(10, activation="softmax", name="classes"),
-    ], name=name)
+    return convnet(**{k: v for k, v in spec.items() if k in _BUILD_KEYS}, name=name)
 
 
-def shift_right(images, pixels):
-    """Move (N, H, W) images ``pixels`` columns to the right, filling with zeros (no wrap-around).
-
-    Examples
-    --------
-    >>> shift_right(np.arange(4.0).reshape(1, 1, 4), 1)
-    array([[[0., 0., 1., 2.]]])
-    """
-    images = np.asarray(images)
-    if isinstance(pixels, bool) or not isinstance(pixels, (int, np.integer)) or pixels < 0:
-        raise ValueError(f"pixels must be a non-negative integer, got {pixels!r}")
-    out = np.zeros_like(images)
-    if pixels < images.shape[-1]:
-        out[..., pixels:] = images[..., :images.shape[-1] - pixels]
-    return out
-
-
-def block_average(images, factor=2):
-    """Down-sample (N, H, W) images by averaging ``factor`` x ``factor`` blocks.
-
-    Examples
-    --------
-    >>> block_average(np.arange(16.0).reshape(1, 4, 4))[0]
-    array([[ 2.5,  4.5],
-           [10.5, 12.5]])
-    """
-    images = np.asarray(images)
-    n, h, w = images.shape
-    if h % factor or w % factor:
-        raise ValueError(f"images of size {(h, w)} cannot be split into {factor}x{factor} blocks")
-    return images.reshape(n, h // factor, factor, w // factor, factor).mean(axis=(2, 4))
+def random_shift_pairs(n, seed, max_shift=RANDOM_SHIFT):
+    """Two random (dx, dy) offsets per digit, each in [-max_shift, max_shift]: shape (n, 2, 2)."""
+    rng = np.random.default_rng([check_seed(seed), 2019])
+    return rng.integers(-max_shift, max_shift + 1, size=(check_positive_int(n, "n"), 2, 2))
 
 
 #: the book's evidence: every variant, five runs (fold k, seed k); rough seconds per run
 EVIDENCE_PLAN = {name: {"params": {"name": name, "epochs": 5, "batch_size": 64},
                         "seeds": (0, 1, 2, 3, 4),
                         "cost": {"no_pool": 70, "no_pool_dense512": 110, "strided_conv": 25,
-                                 "all_conv": 25, "downsampled_input": 8}.get(name, 16)}
+                                 "all_conv": 25, "downsampled_input": 8, "dilated": 45,
+                                 "blur_pool": 25, "big_kernel": 10}.get(name, 16)}
                  for name in VARIANTS}
 
 
@@ -188,15 +175,12 @@ def train_variant(name, epochs=5, seed=0, source="offline", batch_size=64, n_tra
     _variant(name)
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    if source not in SOURCES:
-        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    seed = check_seed(seed)
+    check_choice(source, "source", SOURCES)
     for label, value in (("n_train", n_train), ("n_test", n_test)):
         if value is not None:
             check_positive_int(value, label)
-    if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)) or not 0 <= fold < 5:
-        raise ValueError(f"fold must be an integer in [0, 5), got {fold!r}")
+    fold = check_fold(fold)
     settings = dict(name=name, epochs=epochs, seed=int(seed), source=source,
                     batch_size=batch_size, n_train=n_train, n_test=n_test, fold=int(fold),
                     variant=VARIANTS[name], version=_VERSION)
@@ -212,25 +196,24 @@ def train_variant(name, epochs=5, seed=0, source="offline", batch_size=64, n_tra
 # --- internals ---------------------------------------------------------------------------------
 
 def _variant(name):
-    if not isinstance(name, str) or name not in VARIANTS:
-        raise ValueError(f"name must be one of {tuple(VARIANTS)}, got {name!r}")
-    return VARIANTS[name]
+    if not isinstance(name, str):
+        raise TypeError(f"name must be one of {tuple(VARIANTS)}, got {name!r}")
+    return VARIANTS[check_choice(name, "name", VARIANTS)]
 
 
 def _prepare(images, name):
-    if VARIANTS[name]["pooling"] == "downsampled_input":
-        images = block_average(images, 2)
-    return images[..., None].astype("float32")
+    images = np.asarray(images, dtype="float32")[..., None]
+    if VARIANTS[name].get("input_size") == 14:  # the digits averaged 2x2 before the network
+        images = pool2d(images, 2, reduce="average")
+    return images
 
 
 def _train(name, settings):
-    import tensorflow as tf
 
     data = load_mnist(settings["source"], fold=settings["fold"])
     x_train, y_train = data.x_train[:settings["n_train"]], data.y_train[:settings["n_train"]]
     x_test, y_test = data.x_test[:settings["n_test"]], data.y_test[:settings["n_test"]]
-    tf.keras.utils.set_random_seed(settings["seed"])
-    tf.config.experimental.enable_op_determinism()
+    deterministic(settings["seed"])
     model = build_variant(name)
     model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
@@ -246,12 +229,18 @@ def _train(name, settings):
     base = predict(x_test)
     shifted, consistency = [], []   # index = pixels moved (SHIFTS is 0, 1, 2, ...)
     for pixels in SHIFTS:
-        labels = predict(shift_right(x_test, pixels)) if pixels else base
+        labels = predict(shift_image(x_test[..., None], pixels, 0)[..., 0]) if pixels else base
         shifted.append(float(np.mean(labels == y_test)))
         consistency.append(float(np.mean(labels == base)))
+    pairs = random_shift_pairs(len(x_test), settings["seed"])
+    copies = [np.stack([shift_image(img, dx, dy) for img, (dx, dy) in zip(x_test, pairs[:, i])])
+              for i in (0, 1)]
+    first, second = (predict(c) for c in copies)
     history = {k: [float(v) for v in fit.history[k]]
                for k in ("loss", "accuracy", "val_loss", "val_accuracy")}
     return dict(name=name, description=VARIANTS[name]["description"],
                 params=int(model.count_params()), test_accuracy=shifted[0],
                 train_accuracy=train_accuracy, history=history, shifted_accuracy=shifted,
-                shift_consistency=consistency)
+                shift_consistency=consistency,
+                random_shift_consistency=float(np.mean(first == second)),
+                random_shift_accuracy=float(np.mean(np.r_[first, second] == np.r_[y_test, y_test])))

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_positive_int
+from .._checks import check_fold, check_positive_int, check_seed
+from ..antialias import max_blur_pool2d
 from ..data import load_mnist
 from ..pooling import global_pool, pool2d
 from ._cache import cached_json
+from ._determinism import deterministic
 
-__all__ = ["READOUTS", "STRIDED", "EVIDENCE_PLAN", "evidence_run", "blur_pool", "readouts",
+__all__ = ["READOUTS", "STRIDED", "EVIDENCE_PLAN", "evidence_run", "readouts",
            "equivariance_error", "shift_experiment"]
 
 _VERSION = 2
@@ -41,46 +43,6 @@ EVIDENCE_PLAN = {"default": {"params": {"n_digits": 100, "max_shift": 8, "filter
                              "seeds": (0, 1, 2, 3, 4), "cost": 3}}
 READOUTS = ("conv", "max_pool", "blur_pool", "strided_conv", "global_max", "global_average")
 STRIDED = ("max_pool", "blur_pool", "strided_conv")
-_BINOMIAL = np.array([1.0, 2.0, 1.0]) / 4.0
-
-
-def blur_pool(x, strides=2):
-    """Zhang's MaxBlurPool: 2x2 max (stride 1), 3x3 binomial blur, keep every ``strides``-th cell.
-
-    Parameters
-    ----------
-    x : array, (H, W), (H, W, C) or (N, H, W, C)
-        Feature maps, channels last.
-    strides : int
-        Subsampling step after the blur.
-
-    Returns
-    -------
-    ndarray
-        Same number of axes as ``x``: the ``H - 1`` max-pooled cells, blurred where the whole 3x3
-        blur fits (``H - 3`` cells), then subsampled.
-
-    Examples
-    --------
-    >>> blur_pool(np.eye(6), strides=2)
-    array([[0.875 , 0.3125],
-           [0.3125, 0.875 ]])
-    """
-    strides = check_positive_int(strides, "strides")
-    x = np.asarray(x, dtype=float)
-    if x.ndim not in (2, 3, 4):
-        raise ValueError(f"x must have 2, 3 or 4 axes (H, W[, C]), got shape {x.shape}")
-    hw = (0, 1) if x.ndim in (2, 3) else (1, 2)
-    if min(x.shape[hw[0]], x.shape[hw[1]]) < 4:
-        raise ValueError(f"x must be at least 4x4 to max-pool and blur, got shape {x.shape}")
-    m = pool2d(x, pool_size=2, strides=1)
-    for axis in hw:  # separable [1, 2, 1] / 4 blur over whole windows only (no padding)
-        n = m.shape[axis] - 2
-        m = sum(w * np.take(m, range(i, i + n), axis=axis) for i, w in enumerate(_BINOMIAL))
-    index = [slice(None)] * m.ndim
-    for axis in hw:
-        index[axis] = slice(None, None, strides)
-    return m[tuple(index)]
 
 
 def readouts(features, conv_stride2):
@@ -93,7 +55,7 @@ def readouts(features, conv_stride2):
     return {
         "conv": features,
         "max_pool": pool2d(features, pool_size=2),
-        "blur_pool": blur_pool(features),
+        "blur_pool": max_blur_pool2d(features, padding="valid"),
         "strided_conv": np.asarray(conv_stride2, dtype=float),
         "global_max": global_pool(features, "max"),
         "global_average": global_pool(features, "average"),
@@ -170,10 +132,7 @@ def shift_experiment(n_digits=100, max_shift=8, filters=16, seed=0, fold=0, cach
     filters = check_positive_int(filters, "filters")
     if max_shift > 12:
         raise ValueError(f"max_shift must be at most 12 pixels for 28x28 digits, got {max_shift}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)) or not 0 <= fold < 5:
-        raise ValueError(f"fold must be an integer in [0, 5), got {fold!r}")
+    seed, fold = check_seed(seed), check_fold(fold)
     settings = dict(n_digits=n_digits, max_shift=max_shift, filters=filters, seed=int(seed),
                     fold=int(fold), version=_VERSION)
     return cached_json("shift", settings, lambda: _run(settings), cache=cache, indent=1)
@@ -188,8 +147,7 @@ def _run(settings):
     x = data.x_test[:settings["n_digits"]].astype("float32")[..., None]
     if x.max() > 1.0:
         x = x / 255.0
-    tf.keras.utils.set_random_seed(settings["seed"])
-    tf.config.experimental.enable_op_determinism()
+    deterministic(settings["seed"])
     conv = tf.keras.layers.Conv2D(settings["filters"], 3, activation="relu")
     conv.build((None, 28, 28, 1))
     kernel, bias = (w.numpy() for w in conv.weights)

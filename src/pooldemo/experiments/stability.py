@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_positive_int
+from .._checks import check_fold, check_positive_int, check_seed
 from ..data import load_mnist
+from ..shift import shift_image
 from ._cache import cached_json
-from .mnist import VARIANTS, build_variant, shift_right
+from ._determinism import deterministic
+from .mnist import VARIANTS, build_variant
 
 __all__ = ["smooth_deformation", "warp", "feature_sensitivity", "stability_experiment",
            "TRANSFORMS", "EVIDENCE_PLAN", "evidence_run"]
@@ -107,7 +109,8 @@ def feature_sensitivity(features, transformed, seed=0):
         raise ValueError(f"features and transformed must have the same shape (N >= 2, D), got "
                          f"{f.shape} and {t.shape}")
     perm = np.random.default_rng(seed).permutation(len(f))
-    perm = np.where(perm == np.arange(len(f)), np.roll(perm, 1), perm)  # no image paired with itself
+    # no image paired with itself
+    perm = np.where(perm == np.arange(len(f)), np.roll(perm, 1), perm)
     between = np.linalg.norm(f - f[perm], axis=1).mean()
     if between == 0:
         return float("inf") if np.any(f != t) else 0.0
@@ -129,7 +132,8 @@ def evidence_run(params, seed):
 
 def stability_experiment(variants=("no_pool", "max_pool", "strided_conv"), epochs=1, seed=0,
                          n_images=300, strength=1.5, n_train=None, fold=0, cache=True):
-    """Feature sensitivity to 1 and 2 pixel shifts and smooth deformations, before and after training.
+    """Feature sensitivity to 1- and 2-pixel shifts and smooth deformations, before and after
+    training.
 
     Parameters
     ----------
@@ -159,7 +163,7 @@ def stability_experiment(variants=("no_pool", "max_pool", "strided_conv"), epoch
     """
     variants = tuple(variants)
     for v in variants:
-        if v not in VARIANTS or VARIANTS[v]["pooling"] == "downsampled_input":
+        if v not in VARIANTS or VARIANTS[v].get("input_size", 28) != 28:
             raise ValueError(f"variants must be 28x28-input keys of VARIANTS, got {v!r}")
     epochs = check_positive_int(epochs, "epochs")
     n_images = check_positive_int(n_images, "n_images")
@@ -167,8 +171,8 @@ def stability_experiment(variants=("no_pool", "max_pool", "strided_conv"), epoch
         raise ValueError(f"n_images must be at least 2, got {n_images}")
     if n_train is not None:
         check_positive_int(n_train, "n_train")
-    if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)) or not 0 <= fold < 5:
-        raise ValueError(f"fold must be an integer in [0, 5), got {fold!r}")
+    fold = check_fold(fold)
+    seed = check_seed(seed)
     settings = dict(variants=list(variants), epochs=epochs, seed=int(seed), n_images=n_images,
                     strength=float(strength), n_train=n_train, fold=int(fold), version=_VERSION)
     return cached_json("stability", settings, lambda: _run(settings), cache=cache, indent=1)
@@ -195,7 +199,8 @@ def _bilinear(a, r, c, outside=None):
 def _transformed_sets(images, strength, seed):
     deformed = np.stack([warp(x, *smooth_deformation(x.shape, strength, seed=seed * 100003 + i))
                          for i, x in enumerate(images)])
-    return {"shift_1": shift_right(images, 1), "shift_2": shift_right(images, 2),
+    return {"shift_1": shift_image(images[..., None], 1, 0)[..., 0],
+            "shift_2": shift_image(images[..., None], 2, 0)[..., 0],
             "deform": deformed.astype(images.dtype)}
 
 
@@ -222,8 +227,7 @@ def _run_variant(name, settings):
     images = data.x_test[:settings["n_images"]]
     seed = settings["seed"]
     sets = _transformed_sets(images, settings["strength"], seed)
-    tf.keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    deterministic(seed)
     model = build_variant(name)
     penultimate = tf.keras.Model(model.inputs, model.layers[-2].output)
 

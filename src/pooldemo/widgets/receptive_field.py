@@ -3,7 +3,7 @@
 Controls: ``layer``, ``row`` and ``col`` (the unit; their ranges follow the layer's output size)
 and ``erf`` (overlay Luo et al.'s effective receptive field of the layer's centre unit, measured
 on a randomly initialised tf.keras model; TensorFlow is imported only then). Sizes come from the
-closed form in :mod:`pooldemo.receptive_field`. Used in: the receptive-field chapter, the
+closed form in :mod:`pooldemo.receptive`. Used in: the receptive-field chapter, the
 explorers gallery.
 """
 
@@ -13,7 +13,8 @@ import html
 
 import numpy as np
 
-from ..receptive_field import conv, layer_specs, pool, receptive_field, unit_box
+from ..receptive import layer_specs, receptive_field, unit_box
+from ..receptive.specs import Conv2D, MaxPooling2D
 from .._checks import as_feature_map
 from ._base import Explorer
 
@@ -22,9 +23,9 @@ __all__ = ["ReceptiveFieldExplorer", "PRESETS"]
 
 def _chollet(pooled):
     if pooled:
-        return [conv(3, name="conv1"), pool(2, name="pool1"), conv(3, name="conv2"),
-                pool(2, name="pool2"), conv(3, name="conv3")]
-    return [conv(3, name="conv1"), conv(3, name="conv2"), conv(3, name="conv3")]
+        return [Conv2D(3, name="conv1"), MaxPooling2D(2, name="pool1"), Conv2D(3, name="conv2"),
+                MaxPooling2D(2, name="pool2"), Conv2D(3, name="conv3")]
+    return [Conv2D(3, name="conv1"), Conv2D(3, name="conv2"), Conv2D(3, name="conv3")]
 
 
 #: preset name -> (description, list of LayerSpec)
@@ -33,15 +34,15 @@ PRESETS = {
                         _chollet(False)),
     "chollet_pooled": ("Chollet's convnet: conv-pool-conv-pool-conv", _chollet(True)),
     "conv_pool_conv": ("3×3 conv, 2×2 max pool, 3×3 conv",
-                       [conv(3, name="conv1"), pool(2, name="pool1"),
-                        conv(3, name="conv2")]),
+                       [Conv2D(3, name="conv1"), MaxPooling2D(2, name="pool1"),
+                        Conv2D(3, name="conv2")]),
     "two_stride2": ("two 3×3 convolutions with stride 2",
-                    [conv(3, 2, name="conv1_s2"), conv(3, 2, name="conv2_s2")]),
+                    [Conv2D(3, 2, name="conv1_s2"), Conv2D(3, 2, name="conv2_s2")]),
     "vgg16_start": ("the start of VGG-16: conv3-conv3-pool-conv3-conv3-pool, same padding",
-                    [conv(3, padding="same", name="conv1_1"),
-                     conv(3, padding="same", name="conv1_2"), pool(2, name="pool1"),
-                     conv(3, padding="same", name="conv2_1"),
-                     conv(3, padding="same", name="conv2_2"), pool(2, name="pool2")]),
+                    [Conv2D(3, padding="same", name="conv1_1"),
+                     Conv2D(3, padding="same", name="conv1_2"), MaxPooling2D(2, name="pool1"),
+                     Conv2D(3, padding="same", name="conv2_1"),
+                     Conv2D(3, padding="same", name="conv2_2"), MaxPooling2D(2, name="pool2")]),
 }
 
 
@@ -51,8 +52,8 @@ class ReceptiveFieldExplorer(Explorer):
     Parameters
     ----------
     layers : str, list of LayerSpec, or tf.keras model
-        A preset name (see ``PRESETS``), a list of specs (``pooldemo.conv(3)``, ``pooldemo.pool(2)``
-        ...) or a model with a known input shape.
+        A preset name (see ``PRESETS``), a list of specs (``pooldemo.specs.Conv2D(3)``,
+        ``pooldemo.specs.MaxPooling2D(2)`` ...) or a model with a known input shape.
     image : array_like (H, W), optional
         The picture the fields are drawn on; default an MNIST 7 (28×28). For a model it must
         match the model's input height and width.
@@ -198,7 +199,7 @@ class ReceptiveFieldExplorer(Explorer):
     def effective_rf(self, layer):
         """Effective receptive field of layer ``layer``'s centre unit (computed once, cached)."""
         if layer not in self._erf_cache:
-            from ..receptive_field import effective_receptive_field
+            from ..receptive import effective_receptive_field
 
             self._erf_cache[layer] = effective_receptive_field(self._keras_model(), layer=layer)
         return self._erf_cache[layer]
@@ -209,14 +210,14 @@ class ReceptiveFieldExplorer(Explorer):
         if self._erf_model is None:
             import tensorflow as tf
 
-            from ..models import conv_stack
+            from ..receptive import stack_model
 
             h, w = self.picture.shape
             if h != w:
                 raise ValueError(f"the effective receptive field needs a square image, got "
                                  f"{self.picture.shape}")
             tf.keras.utils.set_random_seed(0)
-            self._erf_model = conv_stack(self.specs, input_size=h)
+            self._erf_model = stack_model(self.specs, input_size=h)
         return self._erf_model
 
     def alt_text(self):

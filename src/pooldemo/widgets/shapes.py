@@ -60,8 +60,8 @@ class ShapeExplorer(Explorer):
         blocks = check_positive_int(blocks, "blocks")
         if blocks > self._max_blocks:
             raise ValueError(f"blocks {blocks} is larger than max_blocks {self._max_blocks}")
-        if downsample not in shapes.DOWNSAMPLE:
-            raise ValueError(f"downsample must be one of {shapes.DOWNSAMPLE}, got {downsample!r}")
+        if downsample not in shapes.DOWNSAMPLERS:
+            raise ValueError(f"downsample must be one of {shapes.DOWNSAMPLERS}, got {downsample!r}")
         if head not in shapes.HEADS:
             raise ValueError(f"head must be one of {shapes.HEADS}, got {head!r}")
         self.filters = check_positive_int(filters, "filters")
