@@ -8,10 +8,10 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st, HealthCheck
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from pooldemo import global_pool, max_pool_gradient, pool2d, pool_argmax, pool_output_size
-from pooldemo import pooling
+from pooldemo import global_pool, max_pool_gradient, pool2d, pool_argmax, pool_output_size, pooling
 from pooldemo.pooling import pool_tie_counts, window_bounds
 
 
