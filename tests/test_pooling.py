@@ -242,15 +242,15 @@ def kernel_case(draw, max_side=12):
 
 
 @contextlib.contextmanager
-def counted_pool(block_bytes=None, parallel_bytes=None, workers=None, solo_seconds=0.0):
+def counted_pool(block_bytes=None, parallel_bytes=None, workers=None, solo_calls=0):
     """Yields the list of calls that hand blocks to the thread pool; optionally cuts every map
     into blocks of a few rows and runs them on a pool of two threads. By default the threads are
     used even when they did not pay (as on a busy machine) on the last call."""
     calls, executor = [], pooling._executor
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(pooling, "_executor", lambda: calls.append(1) or executor())
-        mp.setattr(pooling, "_SOLO_UNTIL", [0.0])
-        mp.setattr(pooling, "_SOLO_SECONDS", solo_seconds)
+        mp.setattr(pooling, "_SOLO", [0])
+        mp.setattr(pooling, "_SOLO_CALLS", solo_calls)
         for name, value in (("_BLOCK_BYTES", block_bytes), ("_PARALLEL_BYTES", parallel_bytes),
                             ("_WORKERS", workers)):
             if value is not None:
@@ -378,11 +378,12 @@ def test_threads_that_do_not_pay_are_left_alone_for_a_while():
     """Blocks that wait instead of computing (like threads that find no free core) get less CPU
     time than the wall time: the next calls run on the calling thread only."""
     out = np.empty((1, 8, 2, 1))
-    with counted_pool(block_bytes=64, parallel_bytes=0, workers=2, solo_seconds=60) as calls:
+    pooling._executor()  # (the call that starts the pool's threads is not judged)
+    with counted_pool(block_bytes=64, parallel_bytes=0, workers=2, solo_calls=2) as calls:
         pooling._run_blocks(lambda *b: time.sleep(0.002), out, in_row=100)
-        assert len(calls) == 1 and pooling._SOLO_UNTIL[0] > time.monotonic() + 50
-        pooling._run_blocks(lambda *b: time.sleep(0.002), out, in_row=100)
-        assert len(calls) == 1  # alone
-        pooling._SOLO_UNTIL[0] = time.monotonic() - 1  # the while is over
+        assert len(calls) == 1 and pooling._SOLO == [2]
+        for _ in range(2):
+            pooling._run_blocks(lambda *b: time.sleep(0.002), out, in_row=100)
+        assert len(calls) == 1  # alone, twice
         pooling._run_blocks(lambda *b: None, out, in_row=100)
-        assert len(calls) == 2
+        assert len(calls) == 2  # the while is over

@@ -407,13 +407,13 @@ def _average(x4, k, s, padding):
 # that a block stays in one core's L2 cache. From _PARALLEL_BYTES on, the blocks run on a thread
 # pool with one thread per core: numpy releases the GIL inside its loops. When the threads got
 # less than _PAID cores' worth of CPU time between them (the other cores are busy with other
-# work), threads only cost: the next _SOLO_SECONDS run on the calling thread alone.
+# work), threads only cost: the next _SOLO_CALLS large maps run on the calling thread alone.
 _BLOCK_BYTES = 1 << 21
 _PARALLEL_BYTES = 1 << 20
 _WORKERS = max(1, min(os.cpu_count() or 1, 8))
 _PAID = 1.25
-_SOLO_SECONDS = 1.0
-_SOLO_UNTIL = [0.0]  # time.monotonic() until which large maps use the calling thread only
+_SOLO_CALLS = 8
+_SOLO = [0]  # how many more large maps run on the calling thread alone
 _POOL = []  # the ThreadPoolExecutor, made on first use (and forgotten in a forked child)
 _POOL_LOCK = threading.Lock()
 
@@ -439,7 +439,8 @@ def _run_blocks(block, out, in_row, scratch_row=0):
     n, oh = out.shape[:2]
     row = in_row + scratch_row + out.nbytes // max(n * oh, 1)
     workers = _WORKERS if n * oh * row >= _PARALLEL_BYTES else 1
-    if workers > 1 and time.monotonic() < _SOLO_UNTIL[0]:
+    if workers > 1 and _SOLO[0] > 0:
+        _SOLO[0] -= 1
         workers = 1
     rows = max(1, _BLOCK_BYTES // row)  # output rows per block, over all its images
     if scratch_row:
@@ -481,6 +482,7 @@ def _run_blocks(block, out, in_row, scratch_row=0):
         finally:
             cpu.append(time.thread_time() - start)
 
+    new_pool = not _POOL  # (starting its threads is not a sign of a busy machine)
     start = time.perf_counter()
     helpers = [_executor().submit(work) for _ in range(workers - 1)]
     try:
@@ -489,8 +491,8 @@ def _run_blocks(block, out, in_row, scratch_row=0):
         for helper in helpers:
             if not helper.cancel():
                 helper.result()
-    if sum(cpu) < _PAID * (time.perf_counter() - start):
-        _SOLO_UNTIL[0] = time.monotonic() + _SOLO_SECONDS
+    if sum(cpu) < _PAID * (time.perf_counter() - start) and not new_pool:
+        _SOLO[0] = _SOLO_CALLS
 
 
 def _check_reduce(reduce):
