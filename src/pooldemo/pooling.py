@@ -8,7 +8,7 @@ has ``ceil(i / s)`` cells; the ``max((ceil(i / s) - 1) * s + k - i, 0)`` padded 
 the extra one at the bottom/right, and padded cells are simply not part of a window: they never win
 a max and are not counted in an average.
 
-NaN, as TensorFlow does it (checked against TensorFlow 2.21 in ``tests/test_pooling_tf.py``):
+NaN, as TensorFlow does it (checked against TensorFlow 2.21 in ``tests/test_fuzz.py``):
 
 - "max" and "min" ignore NaN, like ``tf.nn.max_pool2d``: ``[5, NaN, -1, 2]`` pools to 5. A window
   holding only NaN gives NaN (TensorFlow returns the lowest float32, -3.4e38, there; it also turns
@@ -18,7 +18,9 @@ NaN, as TensorFlow does it (checked against TensorFlow 2.21 in ``tests/test_pool
 
 Speed: "max", "min" and "average" fold shifted strided slices of the map (no padded copy, no
 window copies) over blocks of rows small enough for a core's cache; large maps run their blocks
-on a thread pool, one thread per core (numpy releases the GIL inside its loops).
+on a thread pool, one thread per core (numpy releases the GIL inside its loops), unless the
+other cores turned out to be busy. The results are those of padding the map and folding one
+slice per window cell (``tests/test_pooling.py`` checks it, bit for bit for "average").
 
 Used in: every chapter.
 """
