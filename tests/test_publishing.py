@@ -138,6 +138,19 @@ def test_every_chapter_installs_pooldemo_on_colab_only_in_a_hidden_first_cell():
         assert "remove-cell" in cell["metadata"].get("tags", []), name
 
 
+def test_every_chapter_sets_up_with_one_line():
+    """The chapters' common set-up is pooldemo.notebook.setup(), not copies of it."""
+    import json
+
+    for path in sorted(BOOK.glob("*.ipynb")):
+        codes = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+        src = "".join(codes[1]["source"])
+        assert src.startswith("from pooldemo.notebook import glue, setup\nsetup()\n"), path.name
+        every = "\n".join("".join(c["source"]) for c in codes)
+        for copy in ("TF_CPP_MIN_LOG_LEVEL", "%matplotlib inline"):
+            assert copy not in every, (path.name, copy)
+
+
 def test_one_version_everywhere():
     """The package, its metadata, CITATION.cff and the preface's cite block agree."""
     import re

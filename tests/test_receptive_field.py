@@ -1,17 +1,17 @@
-"""Closed-form receptive fields (Araujo et al.) agree with the book's numbers and with TensorFlow."""
+"""Closed-form receptive fields (Araujo et al.) agree with the book's numbers and TensorFlow."""
 
 import numpy as np
 import pytest
-
-import pooldemo
-from pooldemo import empirical_receptive_field, receptive_field, unit_box
-from pooldemo.models import chollet_convnet
-from pooldemo.receptive import stack_model
 from pooldemo.specs import Conv2D as conv
 from pooldemo.specs import Flatten as flatten
 from pooldemo.specs import GlobalPooling2D as global_pool_layer
 from pooldemo.specs import MaxPooling2D as pool
 from pooldemo.specs import ZeroPadding2D as zero_pad
+
+import pooldemo
+from pooldemo import empirical_receptive_field, receptive_field, unit_box
+from pooldemo.models import chollet_convnet
+from pooldemo.receptive import stack_model
 
 CASES = {
     "F1": ([conv(3)], 3),
@@ -117,7 +117,8 @@ def test_bad_specs(tf):
 
 @pytest.mark.parametrize("old,new,args", [
     ("conv", "Conv2D", (3, 2, "same", 1)), ("pool", "MaxPooling2D", (3, 2, "same")),
-    ("zero_pad", "ZeroPadding2D", (((1, 2), (0, 1)),)), ("global_pool_layer", "GlobalPooling2D", ()),
+    ("zero_pad", "ZeroPadding2D", (((1, 2), (0, 1)),)),
+    ("global_pool_layer", "GlobalPooling2D", ()),
     ("flatten", "Flatten", ()),
 ])
 def test_old_spec_names_warn_and_give_the_same_spec(old, new, args):

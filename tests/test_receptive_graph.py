@@ -202,8 +202,9 @@ def test_published_figures(tf, name):
 
 
 def test_records_are_top_level_and_specs_one_module():
-    import pooldemo.receptive.specs as home
     import pooldemo.specs as alias
+
+    import pooldemo.receptive.specs as home
 
     assert alias is home is pooldemo.specs
     assert pooldemo.receptive_field is pooldemo.receptive.receptive_field
@@ -248,3 +249,33 @@ def test_census_record_of_vgg16(tf):
     assert rec["closed_form"]["size"] == [212, 212] and rec["measured"]["equal"] is True
     assert rec["measured"]["closed_form_box"] == rec["measured"]["measured_box"]
     assert rec["published"]["equal"] is True and rec["params"] == 138357544
+
+
+def test_keras_operations_are_merges_and_are_measured(tf):
+    L = tf.keras.layers
+    inp = tf.keras.Input((20, 20, 1))
+    a = L.Conv2D(2, 3, padding="same", name="a")(inp)
+    b = L.Conv2D(2, 5, padding="same", name="b")(inp)
+    x = L.Conv2D(2, 3, padding="same", name="c")(a * b - a + b)  # operations, not layers
+    model = tf.keras.Model(inp, x)
+    recs = receptive_field(model)
+    merges = [r for r in recs if r.kind == "merge"]
+    assert len(merges) == 3 and all(r.aligned for r in merges)
+    assert recs[-1].name == "c" and recs[-1].size == (7, 7)
+    assert measure_field(model, unit=(10, 10)).box == ((7, 13), (7, 13))
+
+
+def test_census_field_without_squeeze_and_excitation(tf):
+    from pooldemo.experiments.census import _without_se, downsampling
+
+    L = tf.keras.layers
+    inp = tf.keras.Input((24, 24, 3))
+    x = L.Conv2D(8, 3, padding="same", name="conv")(inp)
+    g = L.Reshape((1, 1, 8), name="reshape")(L.GlobalAveragePooling2D(name="squeeze")(x))
+    x = L.Conv2D(8, 3, padding="same", name="after")(L.Multiply(name="excite")([x, g]))
+    model = tf.keras.Model(inp, x)
+    assert receptive_field(model)[-1].whole
+    local = _without_se(model, downsampling(model))
+    assert local["size"] == [5, 5] and local["whole"] is False and local["layer"] == "after"
+    plain = tf.keras.Model(inp, L.Conv2D(2, 3)(inp))
+    assert _without_se(plain, downsampling(plain)) is None

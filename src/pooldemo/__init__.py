@@ -9,9 +9,22 @@ import sys
 from importlib import import_module
 
 from . import receptive
-from .pooling import global_pool, max_pool_gradient, pool2d, pool_argmax, pool_output_size, pool_tie_counts
-from .receptive import (LayerSpec, empirical_receptive_field, effective_receptive_field,
-                        receptive_field, specs, unit_box)
+from .pooling import (
+    global_pool,
+    max_pool_gradient,
+    pool2d,
+    pool_argmax,
+    pool_output_size,
+    pool_tie_counts,
+)
+from .receptive import (
+    LayerSpec,
+    effective_receptive_field,
+    empirical_receptive_field,
+    receptive_field,
+    specs,
+    unit_box,
+)
 
 # `import pooldemo.specs` gives the module pooldemo.receptive.specs (one home, two names)
 sys.modules[__name__ + ".specs"] = specs

@@ -11,7 +11,9 @@ read) one record holds
   whether it is already the whole input);
 - ``head`` (how the classifier reads the last map), ``se_blocks``, ``params``, merges and how
   many of them join paths whose fields are not centred alike (Araujo et al. 2019);
-- ``closed_form``: the field of the last spatial layer at the model's default input size;
+- ``closed_form``: the field of the last spatial layer at the model's default input size, and
+  ``closed_form_without_se``: the same if every squeeze-and-excitation gate looked at one position
+  only (the field of the convolutions themselves; None for a model without SE blocks);
 - ``measured``: the field of the centre unit of the last spatial layer measured on the model
   itself (:func:`pooldemo.receptive.measure_field`) at the smallest input (a multiple of 32) in
   which the closed-form field of that unit fits, beside the closed form's box at that size;
@@ -24,8 +26,6 @@ Used in: "Pooling in modern networks".
 """
 
 from __future__ import annotations
-
-import time
 
 from .._checks import check_choice, check_seed
 from ..receptive import PUBLISHED, measure_field, receptive_field, specs, unit_box
@@ -58,7 +58,6 @@ def census(name):
     import tensorflow as tf
 
     check_choice(name, "name", MODELS)
-    start = time.perf_counter()
     tf.keras.backend.clear_session()  # layer names restart: the record is the same every run
     model = _build(name, include_top=True)
     records = receptive_field(model)
@@ -78,10 +77,10 @@ def census(name):
         "merges": len(merges), "misaligned_merges": len(misaligned),
         "largest_centre_offset": max((max(r.centre_offset) for r in misaligned), default=0.0),
         "closed_form": _field(last),
+        "closed_form_without_se": _without_se(model, steps),
         "measured": measure_model(name),
         "published": _published(name),
     }
-    result["seconds"] = round(time.perf_counter() - start, 2)
     return result
 
 
@@ -137,16 +136,13 @@ def fitting_input_size(name, start=224, step=32):
 def measure_model(name):
     """The measured field of the centre unit of the last spatial layer against the closed form."""
     size, model, last = fitting_input_size(name)
-    t = time.perf_counter()
     meas = measure_field(model, layer=_top_name(last.name))
-    seconds = time.perf_counter() - t
     closed = unit_box(last, *meas.unit, clip_to=(size, size))
     return {"input_size": size, "layer": last.name, "unit": list(meas.unit),
             "closed_form_box": [list(b) for b in closed],
             "measured_box": [list(b) for b in meas.box],
             "equal": closed == meas.box, "field": _field(last),
-            "pixels_reached": int(meas.mask.sum()), "min_gradient": meas.min_positive,
-            "seconds": round(seconds, 2)}
+            "pixels_reached": int(meas.mask.sum()), "min_gradient": meas.min_positive}
 
 
 # --- internals ----------------------------------------------------------------------------------
@@ -162,6 +158,17 @@ def _field(rec):
     return {"layer": rec.name, "label": rec.label, "size": list(rec.size),
             "jump": list(rec.jump), "start": list(rec.start), "whole": rec.whole,
             "output_size": list(rec.output_size)}
+
+
+def _without_se(model, steps):
+    """The last spatial layer's field if every squeeze-and-excitation gate were computed at each
+    position instead of over the whole map (the convolutions' own field); None without SE."""
+    squeezes = {s["layer"]: "pointwise" for s in steps if s["role"] == "squeeze"}
+    if not squeezes:
+        return None
+    size = tuple(model.inputs[0].shape[1:3])
+    records = receptive_field(model, input_size=size, custom=squeezes)
+    return _field([r for r in records if r.output_size and r.output_size != (1, 1)][-1])
 
 
 def _published(name):

@@ -20,8 +20,12 @@ of modern networks.
 
 from . import specs
 from .closed_form import RFRecord, layer_specs, receptive_field, unit_box
-from .measure import (Measurement, effective_receptive_field, empirical_receptive_field,
-                      measure_field)
+from .measure import (
+                      Measurement,
+                      effective_receptive_field,
+                      empirical_receptive_field,
+                      measure_field,
+)
 from .published import PUBLISHED, RESNET50_STAGES
 from .specs import LayerSpec
 from .stack import stack_model

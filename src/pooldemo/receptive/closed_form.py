@@ -69,7 +69,8 @@ def receptive_field(layers, input_size=None, custom=None):
     input_size : int or pair of int, optional
         Input height and width. Needed for ``padding="same"`` with a stride above 1 (where
         TensorFlow's padding depends on the size) and for global pooling / Flatten. Taken from the
-        model's input shape for a keras model.
+        model's input shape for a keras model; given, it replaces that shape (and Keras's output
+        shapes are then not checked against the arithmetic's).
     custom : dict, optional
         For a keras model: layers the arithmetic does not know, by layer name or class name, each
         declared ``"pointwise"``, ``"merge"`` (several inputs, union of their fields) or given as a

@@ -9,7 +9,11 @@ Flatten and anything computed from them (a squeeze-and-excitation gate multiplie
 make a unit see the whole input: such a field is the same box for every unit (jump 0 once it is
 spread over a map again).
 
-Only the layers below are understood; any other raises a ValueError naming it, and ``custom``
+Understood: Conv2D (any dilation and groups), DepthwiseConv2D, SeparableConv2D, Max- and
+AveragePooling2D (both paddings, TensorFlow's split of 'same'), ZeroPadding2D, Cropping2D, global
+pooling, Flatten, the merges above, nested models, and the pointwise layers of :data:`POINTWISE`
+(Dense and Reshape only where they keep positions apart). Keras's output shapes are checked
+against the arithmetic's. Any other layer raises a ValueError naming it, and ``custom``
 declares it (``{"my_layer": "pointwise"}``, ``"merge"`` or a spec such as
 ``specs.Conv2D(kernel_size=3, strides=2)``). TensorFlow is not imported here: the model is read.
 """
@@ -19,7 +23,7 @@ from __future__ import annotations
 from .closed_form import Axis, input_pair, record, step
 from .specs import LayerSpec
 
-__all__ = ["model_records", "chain_specs", "layer_spec", "SUPPORTED"]
+__all__ = ["model_records", "chain_specs", "layer_spec", "POINTWISE"]
 
 _CONV = {"Conv2D", "DepthwiseConv2D", "SeparableConv2D"}
 _POOL = {"MaxPooling2D", "AveragePooling2D"}
@@ -31,9 +35,6 @@ POINTWISE = {"InputLayer", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "S
              "ActivityRegularization", "BatchNormalization", "LayerNormalization",
              "UnitNormalization", "Rescaling", "Normalization", "LayerScale", "Identity",
              "Dense", "EinsumDense", "Reshape", "StochasticDepth"}
-SUPPORTED = (sorted(_CONV) + sorted(_POOL) + ["ZeroPadding2D", "Cropping2D"] + sorted(_GLOBAL)
-             + ["Flatten"] + sorted(_MERGE) + ["nested Sequential or functional models"]
-             + sorted(POINTWISE))
 _DECLARED = ("pointwise", "merge")
 
 
@@ -71,10 +72,8 @@ def layer_spec(layer, custom=None):
     if kind == "merge":
         raise ValueError(f"layer {layer.name!r} of type {type(layer).__name__} merges several "
                          f"inputs: it has no spec in a chain; pass the model to receptive_field")
-    if kind == "model":
-        raise ValueError(f"layer {layer.name!r} is a nested model: pass the model to "
-                         f"receptive_field")
-    return kind
+    raise ValueError(f"layer {layer.name!r} is a nested model: pass the model to "
+                     f"receptive_field")
 
 
 # --- internals ----------------------------------------------------------------------------------

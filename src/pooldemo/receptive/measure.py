@@ -31,7 +31,7 @@ import functools
 
 import numpy as np
 
-from .._checks import check_positive_int
+from .._checks import check_int, check_positive_int
 
 __all__ = ["Measurement", "measure_field", "empirical_receptive_field",
            "effective_receptive_field"]
@@ -199,8 +199,6 @@ def _input_shape(model):
 def _unit(unit):
     if not isinstance(unit, (tuple, list)) or len(unit) != 2:
         raise ValueError(f"unit must be a (row, col) pair, got {unit!r}")
-    from .._checks import check_int
-
     return check_int(unit[0], "unit row"), check_int(unit[1], "unit col")
 
 
@@ -246,7 +244,7 @@ def _rebuild(model, inputs, copy):
         if classes & {"Functional", "Sequential"}:
             outs = _rebuild(layer, args, copy)
         elif "Layer" not in classes:  # a keras operation on symbolic tensors (``x + y``)
-            outs = layer(*args)
+            outs = _probe_operation(layer, classes)(*args)
         else:
             outs = copy(layer)(args if len(args) > 1 else args[0])
         outs = outs if isinstance(outs, (list, tuple)) else [outs]
@@ -255,7 +253,18 @@ def _rebuild(model, inputs, copy):
     return [tensors[id(t)] for t in model.outputs]
 
 
-@functools.lru_cache(maxsize=None)
+def _probe_operation(op, classes):
+    """The operation itself, or the Average / Add that replaces it as for merge layers."""
+    import tensorflow as tf
+
+    if classes & {"Maximum", "Minimum", "Multiply"}:
+        return lambda *args: tf.keras.layers.Average(dtype="float64")(list(args))
+    if "Subtract" in classes:
+        return lambda *args: tf.keras.layers.Add(dtype="float64")(list(args))
+    return op
+
+
+@functools.cache
 def _identity_class():
     """A layer returning its input that accepts the arguments any pointwise layer was called
     with (``training``, ``mask``)."""

@@ -13,9 +13,9 @@ import html
 
 import numpy as np
 
+from .._checks import as_feature_map
 from ..receptive import layer_specs, receptive_field, unit_box
 from ..receptive.specs import Conv2D, MaxPooling2D
-from .._checks import as_feature_map
 from ._base import Explorer
 
 __all__ = ["ReceptiveFieldExplorer", "PRESETS"]
