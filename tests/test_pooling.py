@@ -4,6 +4,7 @@ import contextlib
 import multiprocessing
 import os
 import time
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -387,3 +388,22 @@ def test_threads_that_do_not_pay_are_left_alone_for_a_while():
         assert len(calls) == 1  # alone, twice
         pooling._run_blocks(lambda *b: None, out, in_row=100)
         assert len(calls) == 2  # the while is over
+
+
+def test_peak_memory_stays_within_twice_the_output():
+    """No padded copy, and the scratch rows of the separable max stay within half the output;
+    a wide map with few output rows falls back to the direct folds rather than exceed that."""
+    for shape, k, s, reduce in (((1, 64, 96, 32), 3, 2, "max"), ((1, 3, 4000, 16), 3, 2, "max"),
+                                ((2, 60, 60, 16), 3, 1, "min"), ((1, 80, 80, 32), 2, 2, "average"),
+                                ((3, 33, 35, 8), 3, 2, "average")):
+        x = np.random.default_rng(6).normal(size=shape).astype("float32")
+        with counted_pool(workers=2):  # two blocks at a time, each with its scratch
+            out = pool2d(x, k, s, "same", reduce)
+            tracemalloc.start()
+            try:
+                base = tracemalloc.get_traced_memory()[0]
+                pool2d(x, k, s, "same", reduce)
+                peak = tracemalloc.get_traced_memory()[1] - base
+            finally:
+                tracemalloc.stop()
+        assert peak <= 2 * out.nbytes + 32768, (shape, k, s, reduce, peak / out.nbytes)

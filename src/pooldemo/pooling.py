@@ -340,9 +340,12 @@ def _extreme(x4, k, s, padding, name):
     out = np.empty((n, rows[-1][1] if rows else 0, cols[-1][1] if cols else 0, c), x4.dtype)
     if out.size == 0:
         return out
-    # passes over output-sized arrays: rows then columns, against one per window cell
-    separable = (k[0] - 1) * s[1] + k[1] - 1 < k[0] * k[1] - 1
-    scratch_row = w * c * x4.itemsize if separable else 0
+    # passes over output-sized arrays: rows then columns, against one per window cell; the
+    # scratch rows of the running blocks must fit in half the output (see _run_blocks)
+    scratch_row = w * c * x4.itemsize
+    separable = ((k[0] - 1) * s[1] + k[1] - 1 < k[0] * k[1] - 1
+                 and out.nbytes >= 2 * _WORKERS * scratch_row)
+    scratch_row = scratch_row if separable else 0
 
     def block(n0, n1, a, b):
         src, part, steps = x4[n0:n1], _clip_groups(rows, a, b, s[0]), s
@@ -427,8 +430,15 @@ def _executor():
         return _POOL[0]
 
 
-if hasattr(os, "register_at_fork"):  # a forked child has no pool threads
-    os.register_at_fork(after_in_child=_POOL.clear)
+def _forget_pool():
+    """In a forked child: the parent's pool threads do not exist, its lock may be held."""
+    global _POOL_LOCK
+    _POOL.clear()
+    _POOL_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _run_blocks(block, out, in_row, scratch_row=0):
