@@ -8,8 +8,10 @@ Parts and targets:
 
 1. explorers -- a control change of each explorer (compute + blitted redraw + the PNG bytes the
    front end receives) vs building the same explorer and its figure from scratch and rendering a
-   PNG; target ratio <= 0.1 and median <= 16 ms. A full redraw of the same state on the existing
-   figure (no blitting) is shown beside, for information.
+   PNG; targets: ratio <= 0.1, median <= 16 ms, first-visit median <= 16 ms (changes that reach a
+   state for the first time: nothing cached yet) and p95 over all changes of all controls
+   <= 33 ms. A full redraw of the same state on the existing figure (no blitting) is shown
+   beside, for information.
 2. kernels -- pooldemo.pool2d vs tf.nn.max_pool2d / avg_pool2d vs a numpy copy of the input, on
    the issue-15 rows (3x3 windows on 112x112x64, 224x224x64 and 8x56x56x128 maps, one 2x2
    average) and 2x2 windows on 28x28x32; targets per row <= 1x TensorFlow (floor 1.5x), <= 2x
@@ -20,7 +22,7 @@ Parts and targets:
    scripts/build-book.sh; targets warm <= 5 % of cold, cold <= 3 minutes (with the committed
    evidence store, nothing is trained).
 5. weight -- bytes of each built page with its own images, largest page, whole site, each
-   explorer's no-kernel view; target no page > 3 MB, explorer views <= 1.5 MB.
+   explorer's no-kernel view; target no page > 2 MB, explorer views <= 1.5 MB.
 6. evidence -- the evidence store: its size (target <= 5 MB) and each chapter run live in a fresh
    kernel that reads it (nbclient; target <= 20 s each). With ``--full-evidence``, also every
    record recomputed into an empty folder by ``python -m pooldemo.evidence`` (target <= 30
@@ -138,8 +140,8 @@ def bench_explorers(rounds=3, per_control=6):
             notes.append(f"{cls_name}: no control to move")
             continue
         update_s, update_cpu, png_bytes, errors, by_control = [], [], [], 0, {}
-        first_round = 0
-        for round_ in range(rounds):
+        first_visit, first_cpu, seen = [], [], {_state_key(explorer)}
+        for _ in range(rounds):
             for name, value in plan:
                 control = explorer.controls[name]
                 if control.value == value:
@@ -151,8 +153,11 @@ def bench_explorers(rounds=3, per_control=6):
                 by_control.setdefault(name, []).append(update_s[-1])
                 png_bytes.append(len(explorer.image.value))
                 errors += explorer.last_error is not None
-            if round_ == 0:
-                first_round = len(update_s)
+                state = _state_key(explorer)
+                if state not in seen:  # the first visit of this state
+                    seen.add(state)
+                    first_visit.append(update_s[-1])
+                    first_cpu.append(update_cpu[-1])
 
         def full_redraw():
             explorer._background = None
@@ -180,46 +185,66 @@ def bench_explorers(rounds=3, per_control=6):
             plt.close(e.figure)
         med, p95, fmed = statistics.median(update_s), pct(update_s, 95), statistics.median(fresh_s)
         cmed, cfmed = statistics.median(update_cpu), statistics.median(fresh_cpu)
-        # the first pass visits each state for the first time: text stamps and cached tables
-        # are being made, so it is what a reader feels on a first look
-        first_med = statistics.median(update_s[:first_round]) if first_round else float("nan")
+        # a first visit of a state: text stamps, backgrounds and cached tables are being made,
+        # so it is what a reader feels on a first look
+        first_med = statistics.median(first_visit) if first_visit else float("nan")
+        first_cpu_med = statistics.median(first_cpu) if first_cpu else float("nan")
         rows.append(dict(name=cls_name, n=len(update_s), median=med, p95=p95, fresh=fmed,
-                         first=first_med, display=statistics.median(display_s),
+                         first=first_med, n_first=len(first_visit), first_cpu=first_cpu_med,
+                         slow_p95=max(((pct(v, 95), k) for k, v in by_control.items())),
+                         display=statistics.median(display_s),
                          fresh_p95=pct(fresh_s, 95), redraw=statistics.median(redraw_s),
                          ratio=med / fmed, png=int(np.median(png_bytes)), errors=errors,
                          cpu=cmed, cpu_p95=pct(update_cpu, 95), fresh_cpu=cfmed,
                          cpu_ratio=cmed / cfmed,
                          slowest=max(((statistics.median(v), k) for k, v in by_control.items())),
                          ok=med / fmed <= 0.1 and med <= 0.016,
-                         cpu_ok=cmed / cfmed <= 0.1 and cmed <= 0.016))
+                         first_ok=first_med <= 0.016, p95_ok=p95 <= 0.033,
+                         cpu_ok=(cmed / cfmed <= 0.1 and cmed <= 0.016
+                                 and first_cpu_med <= 0.016 and pct(update_cpu, 95) <= 0.033)))
     lines = ["## 1. Explorer updates", "",
              "A control change = `control.value = v` (compute + blitted redraw + PNG bytes sent to "
              "the front end). Naive = build the explorer and its figure from scratch and render "
              "the PNG. Full redraw = the same state drawn without blitting, for information. "
              "Wall-clock times depend on what else the machine runs; CPU times (process time of "
              "this single-threaded work) are what a quiet machine would show. "
-             f"The plan is run {rounds} times; 'first pass' is the median of the first run "
-             "alone, when every state is visited for the first time (text stamps and cached "
-             "tables are being made). Target: ratio <= 0.1 and median <= 16 ms.", "",
-             "| explorer | changes | median ms | p95 ms | first pass median ms | "
-             "naive median ms | naive p95 ms | "
-             "ratio | full redraw ms | CPU median ms | CPU p95 ms | CPU naive ms | CPU ratio | "
-             "PNG bytes | errors | met (wall) | met (CPU) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             f"The plan (each control through some of its static values and back, layout-changing "
+             f"controls included) is run {rounds} times on a fresh explorer. 'First visit' is "
+             "the median of the changes that reach a state for the first time (text stamps, "
+             "backgrounds and cached tables are being made: what a reader feels on a first "
+             "look); p95 is over every change of every control. Targets: ratio <= 0.1, median "
+             "<= 16 ms, first-visit median <= 16 ms, p95 <= 33 ms; 'met (CPU)' applies all four "
+             "to the CPU times.", "",
+             "| explorer | changes | median ms | first visits | first-visit median ms | "
+             "p95 ms | naive median ms | naive p95 ms | "
+             "ratio | full redraw ms | CPU median ms | CPU first-visit median ms | CPU p95 ms | "
+             "CPU naive ms | CPU ratio | "
+             "PNG bytes | errors | median and ratio met | first visit <= 16 ms | p95 <= 33 ms "
+             "| met (CPU) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+             "---|"]
     for r in rows:
-        lines.append(f"| {r['name']} | {r['n']} | {ms(r['median'])} | {ms(r['p95'])} | "
-                     f"{ms(r['first'])} | {ms(r['fresh'])} | {ms(r['fresh_p95'])} | "
-                     f"{r['ratio']:.3f} | "
-                     f"{ms(r['redraw'])} | {ms(r['cpu'])} | {ms(r['cpu_p95'])} | "
-                     f"{ms(r['fresh_cpu'])} | {r['cpu_ratio']:.3f} | {r['png']:,} | "
-                     f"{r['errors']} | {verdict(r['ok'])} | {verdict(r['cpu_ok'])} |")
+        lines.append(f"| {r['name']} | {r['n']} | {ms(r['median'])} | {r['n_first']} | "
+                     f"{ms(r['first'])} | {ms(r['p95'])} | {ms(r['fresh'])} | "
+                     f"{ms(r['fresh_p95'])} | {r['ratio']:.3f} | "
+                     f"{ms(r['redraw'])} | {ms(r['cpu'])} | {ms(r['first_cpu'])} | "
+                     f"{ms(r['cpu_p95'])} | {ms(r['fresh_cpu'])} | {r['cpu_ratio']:.3f} | "
+                     f"{r['png']:,} | {r['errors']} | {verdict(r['ok'])} | "
+                     f"{verdict(r['first_ok'])} | {verdict(r['p95_ok'])} | "
+                     f"{verdict(r['cpu_ok'])} |")
     lines += ["", "Live display (build the explorer and display it in a kernel, median of 5; "
               "target <= 300 ms): " + "; ".join(f"{r['name']} {ms(r['display'])} ms"
                                                  for r in rows) + "."]
     lines += ["", "Slowest control (median wall ms of its changes): " + "; ".join(
         f"{r['name']}: {r['slowest'][1]} {ms(r['slowest'][0])}" for r in rows) + "."]
+    lines += ["", "Slowest control at p95 (wall ms): " + "; ".join(
+        f"{r['name']}: {r['slow_p95'][1]} {ms(r['slow_p95'][0])}" for r in rows) + "."]
     lines += [""] + [f"- {n}" for n in notes]
     return lines, rows
+
+
+def _state_key(explorer):
+    return tuple(sorted((k, repr(v)) for k, v in explorer.state().items()))
 
 
 # --- 2. kernels --------------------------------------------------------------------------------
@@ -560,16 +585,65 @@ def _explorer_views(html):
     """Byte sizes of each explorer's no-kernel view (its div, data and script)."""
     sizes = []
     for m in re.finditer(r'<div class="pd-explorer"', html):
+        # a view ends with its inline script: <script type="application/json">...</script>
+        # <script>...</script></div> (the data never holds "</script>": it is escaped)
         end = html.find("</script></div>", m.start())
-        end = html.find("</script></div>", end + 1) if end >= 0 else -1
         end = len(html) if end < 0 else end + len("</script></div>")
         sizes.append(len(html[m.start():end].encode()))
     return sizes
 
 
+def chapter_explorers(notebook):
+    """(class name, args) of each explorer a chapter displays (``pooldemo.XExplorer(...)``)."""
+    import ast
+
+    found = []
+    for cell in json.loads(notebook.read_text())["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        for line in "".join(cell["source"]).splitlines():
+            m = re.match(r"\s*pooldemo\.(\w+Explorer)\((.*)\)\s*(#.*)?$", line)
+            if m:
+                call = ast.parse(f"f({m.group(2)})", mode="eval").body
+                found.append((m.group(1), [ast.literal_eval(a) for a in call.args],
+                               {k.arg: ast.literal_eval(k.value) for k in call.keywords}))
+    return found
+
+
+def bench_explorer_faces(notebook=ROOT / "book" / "explorers.ipynb"):
+    """Bytes and states of the no-kernel face (``to_html()``) of each explorer of a chapter."""
+    import matplotlib.pyplot as plt
+
+    import pooldemo
+
+    rows = []
+    for name, args, kwargs in chapter_explorers(notebook):
+        e = getattr(pooldemo, name)(*args, **kwargs)
+        t = time.perf_counter()
+        html = e.to_html()
+        seconds = time.perf_counter() - t
+        data = json.loads(re.search(r'<script type="application/json">(.*?)</script>', html,
+                                    re.S).group(1))
+        rows.append(dict(name=name, args=args, kwargs=kwargs, bytes=len(html.encode()),
+                         states=len(data["states"]), images=len(data["images"]),
+                         seconds=seconds))
+        plt.close(e.figure)
+    return rows
+
+
 def bench_weight(site):
+    faces = bench_explorer_faces()
+    total = sum(r["bytes"] for r in faces)
+    head = ["## 5. Page weight", "",
+            "The no-kernel faces of the explorers chapter (`book/explorers.ipynb`), measured "
+            "with `to_html()` without building the book: bytes (the explorer's share of the "
+            "page), precomputed states (its coverage) and images (key frames and patches).", "",
+            "| explorer | KB | states | images | render s |", "|---|---|---|---|---|"]
+    head += [f"| {r['name']}({', '.join(map(repr, r['args']))}) | {r['bytes'] / 1024:.1f} | "
+             f"{r['states']} | {r['images']} | {r['seconds']:.1f} |" for r in faces]
+    head += ["", f"Sum: {total / MB:.3f} MB in {sum(r['states'] for r in faces)} states.", ""]
     if not (site / "index.html").exists():
-        return ["## 5. Page weight", "", f"Skipped: no built site at {site}."], {}
+        return head + [f"No built site at {site}: pages not measured."], dict(faces=faces)
     pages, views = [], []
     for page in sorted(site.glob("*.html")):
         html = page.read_text(encoding="utf-8")
@@ -587,21 +661,21 @@ def bench_weight(site):
     static = sum(f.stat().st_size for f in (site / "_static").rglob("*") if f.is_file())
     largest = max(pages, key=lambda p: p[1])
     biggest_view = max((v[2] for v in views), default=0)
-    lines = ["## 5. Page weight", "",
+    lines = head + [
              f"Site: `{site.relative_to(ROOT) if site.is_relative_to(ROOT) else site}`. A page's "
              "weight is its HTML plus the image files it references outside `_static` (explorer "
              "images are inside the HTML). Shared theme assets and vendored MathJax "
              f"(`_static`): {static / MB:.2f} MB. Whole site: {total / MB:.2f} MB. Targets: no "
-             "page > 3 MB, explorer views <= 1.5 MB.", "",
+             "page > 2 MB, explorer views <= 1.5 MB (MB = 2^20 bytes).", "",
              "| page | MB | explorers | largest explorer view MB |", "|---|---|---|---|"]
     for name, size, n in pages:
         mine = [v[2] for v in views if v[0] == name]
         lines.append(f"| {name} | {size / MB:.3f} | {n} | "
                      f"{max(mine) / MB if mine else 0:.3f} |")
-    lines += ["", f"Largest page: {largest[0]} ({largest[1] / MB:.2f} MB; <= 3 MB: "
-              f"{verdict(largest[1] <= 3 * MB)}). Largest explorer view: "
+    lines += ["", f"Largest page: {largest[0]} ({largest[1] / MB:.2f} MB; <= 2 MB: "
+              f"{verdict(largest[1] <= 2 * MB)}). Largest explorer view: "
               f"{biggest_view / MB:.2f} MB (<= 1.5 MB: {verdict(biggest_view <= 1.5 * MB)})."]
-    return lines, dict(pages=pages, views=views, total=total)
+    return lines, dict(pages=pages, views=views, total=total, faces=faces)
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -686,10 +760,12 @@ def _summary(part, data):
     if part == "explorers":
         for r in data:
             rows.append((f"explorer update: {r['name']}",
-                         f"median {ms(r['median'])} ms (CPU {ms(r['cpu'])} ms; first pass "
-                         f"{ms(r['first'])} ms), {r['ratio']:.3f} of a from-scratch redraw "
+                         f"median {ms(r['median'])} ms, first visit {ms(r['first'])} ms, p95 "
+                         f"{ms(r['p95'])} ms (CPU {ms(r['cpu'])}, {ms(r['first_cpu'])}, "
+                         f"{ms(r['cpu_p95'])} ms); {r['ratio']:.3f} of a from-scratch redraw "
                          f"(CPU {r['cpu_ratio']:.3f})",
-                         "<= 16 ms and <= 0.1", r["ok"]))
+                         "median and first visit <= 16 ms, p95 <= 33 ms, ratio <= 0.1",
+                         r["ok"] and r["first_ok"] and r["p95_ok"]))
         if data:
             name, worst = max(((r["name"], r["display"]) for r in data), key=lambda x: x[1])
             rows.append(("live display of an explorer (build + show, slowest)",
@@ -743,10 +819,17 @@ def _summary(part, data):
         rows.append(("closed form = measured, Keras Applications", f"{same} of "
                      f"{len(data['rows'])} networks", "all", same == len(data["rows"])))
     elif part == "weight" and data:
+        faces = data["faces"]
+        rows.append(("explorers chapter, no-kernel faces (to_html)",
+                     f"{sum(r['bytes'] for r in faces) / MB:.2f} MB, "
+                     f"{sum(r['states'] for r in faces)} states", "page <= 2 MB",
+                     sum(r["bytes"] for r in faces) <= 2 * MB))
+        if "pages" not in data:
+            return rows
         big = max(data["pages"], key=lambda p: p[1])
         view = max((v[2] for v in data["views"]), default=0)
-        rows.append(("largest page", f"{big[0]}: {big[1] / MB:.2f} MB", "<= 3 MB",
-                     big[1] <= 3 * MB))
+        rows.append(("largest page", f"{big[0]}: {big[1] / MB:.2f} MB", "<= 2 MB",
+                     big[1] <= 2 * MB))
         rows.append(("largest explorer view", f"{view / MB:.2f} MB", "<= 1.5 MB",
                      view <= 1.5 * MB))
     return rows

@@ -63,3 +63,34 @@ def test_blur_model_has_max_pool_shapes(tf):
     assert blur.count_params() == pooled.count_params()  # the blur filter is fixed, not learned
     macs = count_macs(blur)
     assert macs["pool1"] == 25 * 25 * 32 * 4 + 13 * 13 * 32 * 9
+
+
+@pytest.mark.parametrize("padding", ["reflect", "valid"])
+@pytest.mark.parametrize("n", [9, 10])
+def test_receptive_field_of_blur_pooling_matches_impulses(padding, n):
+    """The closed form's field of each unit is exactly the input cells whose impulse reaches it."""
+    import pooldemo
+    from pooldemo import specs
+
+    rec = pooldemo.receptive_field([specs.MaxBlurPooling2D(padding=padding)], input_size=n)[-1]
+    out = max_blur_pool2d(np.zeros((n, n)), padding=padding).shape
+    assert rec.output_size == out
+    for i in range(out[0]):
+        reach = [r for r in range(n) if max_blur_pool2d(
+            np.eye(1, n * n, r * n + n // 2).reshape(n, n), padding=padding)[i, out[1] // 2] > 0]
+        (top, bottom), _ = pooldemo.unit_box(rec, i, out[1] // 2, clip_to=(n, n))
+        if padding == "valid" or 0 < i < out[0] - 1:
+            assert reach == list(range(top, bottom + 1)), (i, reach, (top, bottom))
+        else:  # a border unit also reads reflected cells: they are inside the image again
+            assert set(reach) >= set(range(top, bottom + 1)) - {-1, n}
+
+
+def test_receptive_field_reads_the_keras_layer(tf):
+    import pooldemo
+    from pooldemo.experiments import mnist
+
+    recs = {r.name: r for r in pooldemo.receptive_field(mnist.build_variant("blur_pool"))}
+    pooled = {r.name: r for r in pooldemo.receptive_field(mnist.build_variant("max_pool"))}
+    assert recs["pool1"].output_size == pooled["pool1"].output_size == (13, 13)
+    assert recs["conv3"].output_size == pooled["conv3"].output_size
+    assert recs["conv3"].size[0] > pooled["conv3"].size[0]  # the blur widens each window

@@ -19,7 +19,7 @@ def edge_explorer():
 
 
 def _edge_state_drawn_correctly(e):
-    f, k = e.filter.value, e.pool_size.value
+    f, k = e.controls["filter"].value, e.controls["pool_size"].value
     edge_map = np.maximum(edges.conv2d(e.x, f, padding="same"), 0)
     a = e.artists
     np.testing.assert_allclose(a["edges"].get_array(), edge_map)
@@ -28,7 +28,7 @@ def _edge_state_drawn_correctly(e):
     oh, ow = pooldemo.pool_output_size(e.x.shape, k)
     # pooled maps are drawn over the input cells their windows cover
     assert a["pooled_edges"].get_extent() == [-0.5, ow * k - 0.5, oh * k - 0.5, -0.5]
-    best = e.summary["strongest"]
+    best = e.model()["strongest"]
     assert best["value"] == pytest.approx(pooldemo.pool2d(edge_map, k).max())
     # the outlined block holds the strongest edge response
     (r0, r1), (c0, c1) = best["rows"], best["cols"]
@@ -49,36 +49,36 @@ def test_edge_explorer_defaults_draw_a_seven(edge_explorer):
 def test_edge_explorer_every_control_value(edge_explorer):
     e = edge_explorer
     before = e.png()
-    for f in e.filter.options:
-        for k in range(e.pool_size.min, e.pool_size.max + 1):
+    for f in e.controls["filter"].options:
+        for k in range(e.controls["pool_size"].min, e.controls["pool_size"].max + 1):
             with e.hold():
-                e.filter.value, e.pool_size.value = f, k
+                e.controls["filter"].value, e.controls["pool_size"].value = f, k
             assert e.last_error is None, (f, k, e.last_error)
             _edge_state_drawn_correctly(e)
     assert e.png() != before
-    e.filter.value, e.pool_size.value = "vertical", 2
+    e.controls["filter"].value, e.controls["pool_size"].value = "vertical", 2
 
 
 def test_pooled_edges_keep_position_raw_pooling_thickens(edge_explorer):
     e = edge_explorer
-    e.filter.value, e.pool_size.value = "anti-diagonal", 4
-    s = e.summary
+    e.controls["filter"].value, e.controls["pool_size"].value = "anti-diagonal", 4
+    s = e.model()
     # the centre of edge response moves by less than one pooling window...
     assert np.hypot(*np.subtract(s["centre"], s["pooled_centre"])) < 4
     # ... while the bright area of the raw image grows
     assert s["pooled_ink"] > 2 * s["ink"]
-    e.filter.value, e.pool_size.value = "vertical", 2
+    e.controls["filter"].value, e.controls["pool_size"].value = "vertical", 2
 
 
 def test_edge_explorer_user_image_and_html():
     x = np.zeros((12, 12))
     x[:, 6:] = 1.0
     e = pooldemo.EdgePoolingExplorer(x, filter="vertical", pool_size=3)
-    assert e.pool_size.max == 7
+    assert e.controls["pool_size"].max == 7
     _edge_state_drawn_correctly(e)
-    assert e.summary["strongest"]["cols"] == (3, 5)
+    assert e.model()["strongest"]["cols"] == (3, 5)
     small = pooldemo.EdgePoolingExplorer(np.eye(5)[..., None], pool_size=1)
-    assert small.pool_size.max == 5 and small.static_values("pool_size") == [1, 2, 3, 4]
+    assert small.controls["pool_size"].max == 5 and small.static_values("pool_size") == [1, 2, 3, 4]
     html = small.to_html()
     assert "No-kernel view: 16 states" in html
     assert not re.search(r"https?://", html)
@@ -125,13 +125,14 @@ def shape_explorer(tf):
 def test_shape_explorer_every_combination(shape_explorer, tf):
     e = shape_explorer
     impossible = []
-    for blocks in range(e.blocks.min, e.blocks.max + 1):
-        for down in [o[1] for o in e.downsample.options]:
-            for head in [o[1] for o in e.head.options]:
+    for blocks in range(e.controls["blocks"].min, e.controls["blocks"].max + 1):
+        for down in [o[1] for o in e.controls["downsample"].options]:
+            for head in [o[1] for o in e.controls["head"].options]:
                 with e.hold():
-                    e.blocks.value, e.downsample.value, e.head.value = blocks, down, head
+                    c = e.controls
+                    c["blocks"].value, c["downsample"].value, c["head"].value = blocks, down, head
                 assert e.last_error is None, (blocks, down, head, e.last_error)
-                if e.rows is None:
+                if e.model().rows is None:
                     impossible.append((blocks, down))
                     assert "Not possible" in e.readout.value
                     assert f"blocks={blocks}" in e.readout.value
@@ -139,9 +140,9 @@ def test_shape_explorer_every_combination(shape_explorer, tf):
                     assert not any(b.get_visible() for b in e.artists["bars"][1])
                     continue
                 model = build_convnet(blocks, down, head)
-                assert e.total_params == model.count_params()
+                assert e.model().total_params == model.count_params()
                 assert f"Total: {model.count_params():,} parameters" in e.readout.value
-                assert e.rows == layer_table(model)
+                assert e.model().rows == layer_table(model)
                 shown = [b for b in e.artists["bars"][1] if b.get_visible()]
                 assert len(shown) == len(model.layers)
                 for bar, layer in zip(shown, model.layers):
@@ -150,20 +151,22 @@ def test_shape_explorer_every_combination(shape_explorer, tf):
                 assert labels == [layer.name for layer in model.layers]
                 assert not e.artists["message"].get_text()
     assert sorted(set(impossible)) == [(4, "average"), (4, "max")]
-    e.blocks.value, e.downsample.value, e.head.value = 3, "max", "flatten"
+    c = e.controls
+    c["blocks"].value, c["downsample"].value, c["head"].value = 3, "max", "flatten"
 
 
 def test_shape_explorer_chollet_numbers(shape_explorer):
     e = shape_explorer
-    e.blocks.value, e.downsample.value, e.head.value = 3, "max", "flatten"
-    rf = {r["name"]: r["rf_size"][0] for r in e.rows}
+    c = e.controls
+    c["blocks"].value, c["downsample"].value, c["head"].value = 3, "max", "flatten"
+    rf = {r["name"]: r["rf_size"][0] for r in e.model().rows}
     assert rf["conv3"] == 18
-    pooled = e.total_params
-    e.downsample.value = "none"
-    assert e.total_params > 5 * pooled  # the flatten head explodes without pooling
-    e.head.value = "global_average"
-    assert e.total_params < pooled
-    e.downsample.value, e.head.value = "max", "flatten"
+    pooled = e.model().total_params
+    e.controls["downsample"].value = "none"
+    assert e.model().total_params > 5 * pooled  # the flatten head explodes without pooling
+    e.controls["head"].value = "global_average"
+    assert e.model().total_params < pooled
+    e.controls["downsample"].value, e.controls["head"].value = "max", "flatten"
 
 
 def test_shape_explorer_html_face(shape_explorer):

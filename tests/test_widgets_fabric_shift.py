@@ -85,60 +85,61 @@ def test_fabric_defaults_show_the_rip_and_max_beats_average(fab):
 
 
 def test_fabric_thread_example_numbers(fab):
-    fab.kind.value = "thread"
+    fab.controls["kind"].value = "thread"
     assert fab.last_error is None
     _check_drawn(fab)
-    (one_max, one_avg), (faint_max, faint_avg) = fab.pooled
+    (one_max, one_avg), (faint_max, faint_avg) = fab.model().pooled
     assert one_max == 2.0 and faint_max == pytest.approx(2 / 49)
     assert one_avg == pytest.approx(2 / 49) == pytest.approx(faint_avg)
     assert "0.041" in fab.readout.value and "only global max tells them apart" in fab.readout.value
-    assert fab.count.disabled and fab.detector.disabled
+    assert fab.controls["count"].disabled and fab.controls["detector"].disabled
     # all 49 faint values are written, and the 48 zeros of the one-rip map
     assert sum(t.get_visible() and t.get_text() == "0.04"
                for row in fab.artists["right"]["texts"] for t in row) == 49
     assert sum(t.get_text() == "0" for row in fab.artists["left"]["texts"] for t in row) == 48
-    fab.kind.value = "rip"
+    fab.controls["kind"].value = "rip"
 
 
 def test_fabric_every_control_through_its_range(fab):
     e = fab
     for kind in ("smooth", "rip", "wrinkles", "fold", "thread"):
         for detector in ("rip", "wrinkle"):
-            e.kind.value = kind
-            e.detector.value = detector
+            e.controls["kind"].value = kind
+            e.controls["detector"].value = detector
             assert e.last_error is None, (kind, detector, e.last_error)
             _check_drawn(e)
     for kind in ("rip", "wrinkles", "fold"):
-        e.kind.value = kind
-        e.detector.value = "wrinkle" if kind != "rip" else "rip"
-        for count in range(e.count.min, e.count.max + 1, 3):
-            e.count.value = count
+        e.controls["kind"].value = kind
+        e.controls["detector"].value = "wrinkle" if kind != "rip" else "rip"
+        for count in range(e.controls["count"].min, e.controls["count"].max + 1, 3):
+            e.controls["count"].value = count
             assert e.last_error is None, (kind, count, e.last_error)
             _check_drawn(e)
     for noise in np.arange(0, 0.301, 0.05):
-        e.noise.value = round(float(noise), 2)
+        e.controls["noise"].value = round(float(noise), 2)
         assert e.last_error is None
         _check_drawn(e)
     for thr in np.arange(0.05, 2.001, 0.15):
-        e.threshold.value = round(float(thr), 2)
+        e.controls["threshold"].value = round(float(thr), 2)
         assert e.last_error is None
         _check_drawn(e)
     with e.hold():
-        e.kind.value, e.count.value, e.noise.value = "rip", 1, 0.05
-        e.detector.value, e.threshold.value = "rip", 0.5
+        c = e.controls
+        c["kind"].value, c["count"].value, c["noise"].value = "rip", 1, 0.05
+        e.controls["detector"].value, e.controls["threshold"].value = "rip", 0.5
 
 
 def test_fabric_kind_picks_its_detector():
     e = pooldemo.FabricPoolingExplorer()
-    e.kind.value = "fold"
-    assert e.detector.value == "wrinkle" and e.last_error is None
+    e.controls["kind"].value = "fold"
+    assert e.controls["detector"].value == "wrinkle" and e.last_error is None
     _check_drawn(e)
-    e.detector.value = "rip"                  # still free to look at the other detector
+    e.controls["detector"].value = "rip"                  # still free to look at the other detector
     _check_drawn(e)
-    e.kind.value = "smooth"
-    assert e.detector.value == "rip"
-    e.kind.value = "rip"
-    assert e.detector.value == "rip"
+    e.controls["kind"].value = "smooth"
+    assert e.controls["detector"].value == "rip"
+    e.controls["kind"].value = "rip"
+    assert e.controls["detector"].value == "rip"
     _check_drawn(e)
 
 
@@ -146,10 +147,10 @@ def test_fabric_wrinkles_average_head_separates_fold():
     kw = dict(noise=0.05, detector="wrinkle", threshold=0.15)
     many = pooldemo.FabricPoolingExplorer(kind="wrinkles", **kw)
     fold = pooldemo.FabricPoolingExplorer(kind="fold", **kw)
-    assert many.count.value == 6
+    assert many.controls["count"].value == 6
     # global max: both look wrinkled; global average: only the many wrinkles
-    assert many.pooled[0][0] >= 0.15 and fold.pooled[0][0] >= 0.15
-    assert many.pooled[0][1] >= 0.15 > fold.pooled[0][1]
+    assert many.model().pooled[0][0] >= 0.15 and fold.model().pooled[0][0] >= 0.15
+    assert many.model().pooled[0][1] >= 0.15 > fold.model().pooled[0][1]
     assert "average head says <b>smooth</b>" in fold.readout.value
 
 
@@ -161,11 +162,12 @@ def test_fabric_user_maps_and_html():
     assert e.grid == 5 and e.artists["right"]["map"].get_array().shape == (5, 5)
     assert e.last_error is None
     _check_drawn(e)
-    assert e.pooled == [(3.0, pytest.approx(0.12)), (pytest.approx(0.12), pytest.approx(0.12))]
+    assert list(e.model().pooled) == [(3.0, pytest.approx(0.12)),
+                                     (pytest.approx(0.12), pytest.approx(0.12))]
     assert e.artists["bars"]["ax"].get_ylim()[1] >= 3.0
-    e.kind.value = "user:flat"
+    e.controls["kind"].value = "user:flat"
     _check_drawn(e)
-    e.kind.value = "wrinkles"                 # synthetic fabric on the user's 5x5 grid
+    e.controls["kind"].value = "wrinkles"                 # synthetic fabric on the user's 5x5 grid
     _check_drawn(e)
     assert e.artists["right"]["map"].get_array().shape == (5, 5)
     single = pooldemo.FabricPoolingExplorer(maps=np.eye(3), kind="user:map")
@@ -233,7 +235,7 @@ def sh():
 
 
 def _check_shift_drawn(e):
-    dx, dy = e.dx.value, e.dy.value
+    dx, dy = e.controls["dx"].value, e.controls["dy"].value
     a = e.artists
     shifted = shift_image(e.x, dx, dy)
     conv = np.maximum(conv2d(shifted, e.filter), 0)
@@ -249,6 +251,9 @@ def _check_shift_drawn(e):
         assert list(xs) == [dx] and ys[0] == pytest.approx(values[e.shifts.index(dx)])
     assert f"{float(global_pool(conv, 'max')):.3f}" in e.readout.value
     assert f"Shift ({dx:+d}, {dy:+d})" in e.readout.value
+    m = e.model()
+    np.testing.assert_array_equal(m.features["shifted"], shifted)
+    assert m.change == {name: pytest.approx(v[e.shifts.index(dx)]) for name, v in curves.items()}
 
 
 def test_shift_defaults(sh):
@@ -260,16 +265,16 @@ def test_shift_defaults(sh):
 
 
 def test_shift_every_control_value(sh):
-    for dx in range(sh.dx.min, sh.dx.max + 1):
-        sh.dx.value = dx
+    for dx in range(sh.controls["dx"].min, sh.controls["dx"].max + 1):
+        sh.controls["dx"].value = dx
         assert sh.last_error is None, (dx, sh.last_error)
         _check_shift_drawn(sh)
-    for dy in range(sh.dy.min, sh.dy.max + 1):
-        sh.dy.value = dy
+    for dy in range(sh.controls["dy"].min, sh.controls["dy"].max + 1):
+        sh.controls["dy"].value = dy
         assert sh.last_error is None, (dy, sh.last_error)
         _check_shift_drawn(sh)
     with sh.hold():
-        sh.dx.value, sh.dy.value = 0, 0
+        sh.controls["dx"].value, sh.controls["dy"].value = 0, 0
 
 
 def test_shift_local_vs_global_invariance(sh):
@@ -285,7 +290,7 @@ def test_shift_user_image_and_html(sh, shift_html):
     x[4:12, 7:10] = 1.0
     e = pooldemo.ShiftExplorer(x[..., None], dx=2, filter=np.array([[0, 0, 0], [-1, 0, 1],
                                                                      [0, 0, 0]]), max_shift=4)
-    assert e.dx.max == 4 and e.last_error is None
+    assert e.controls["dx"].max == 4 and e.last_error is None
     _check_shift_drawn(e)
     html = shift_html
     assert "No-kernel view: 27 states" in html and len(html) <= 1.5e6

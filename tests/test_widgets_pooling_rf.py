@@ -1,8 +1,8 @@
 """PoolingExplorer, ReceptiveFieldExplorer and the Explorer base class they share.
 
-Widgets are driven programmatically under Agg (their controls are public attributes) and the drawn
-artists are compared with the package's pure functions; one Playwright test opens a no-kernel
-HTML face in Chromium.
+Widgets are driven programmatically under Agg (through ``explorer.controls``) and their models
+and drawn artists are compared with the package's pure functions; one Playwright test opens a
+no-kernel HTML face in Chromium.
 """
 
 import json
@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pooldemo.specs import Conv2D as conv
+from pooldemo.specs import MaxPooling2D as pool
 
 import pooldemo
 from pooldemo.pooling import pool2d, pool_argmax, pool_output_size, pool_tie_counts, window_bounds
 from pooldemo.receptive import receptive_field, stack_model, unit_box
-from pooldemo.specs import Conv2D as conv
-from pooldemo.specs import MaxPooling2D as pool
 from pooldemo.widgets._base import Explorer
 from pooldemo.widgets.pooling import EXAMPLE, PoolingExplorer
 from pooldemo.widgets.receptive_field import PRESETS, ReceptiveFieldExplorer
@@ -56,7 +56,7 @@ def _check_pooling(ex):
     assert ex.last_error is None, ex.last_error
     y = pool2d(x, k, s, v["padding"], v["reduce"])
     oh, ow = y.shape
-    assert ex.position.max == oh * ow - 1
+    assert ex.controls["position"].max == oh * ow - 1
     r, c = divmod(v["position"], ow)
     rs, re_ = window_bounds(x.shape[0], k, s, v["padding"])
     cs, ce = window_bounds(x.shape[1], k, s, v["padding"])
@@ -65,12 +65,15 @@ def _check_pooling(ex):
     assert (ex.window.get_width(), ex.window.get_height()) == (k, k)
     assert (max(top + 0.5, 0), min(top + 0.5 + k, x.shape[0])) == (rs[r], re_[r])
     assert (max(left + 0.5, 0), min(left + 0.5 + k, x.shape[1])) == (cs[c], ce[c])
-    assert ex.window_bounds == ((rs[r], re_[r]), (cs[c], ce[c]))
+    m = ex.model()
+    assert (m.rows, m.cols) == ((rs[r], re_[r]), (cs[c], ce[c]))
+    assert (m.row, m.col) == (r, c)
     # the produced cell is outlined on the output map, whose data is pool2d
     assert ex.out_cell.get_xy() == (c - 0.5, r - 0.5)
     np.testing.assert_array_equal(ex.out_image.get_array(), y)
     # the printed result is pool2d's value
-    assert ex.result == y[r, c]
+    assert m.value == y[r, c]
+    np.testing.assert_array_equal(m.output, y)
     assert f"<b>{v['reduce']} = {y[r, c]:.4g}</b>" in ex.readout.value
     if v["reduce"] in ("max", "min"):
         sign = 1 if v["reduce"] == "max" else -1
@@ -79,7 +82,8 @@ def _check_pooling(ex):
         assert ex.argmax.get_visible()
         mx, my = ex.argmax.get_data()
         assert (list(my), list(mx)) == ([rows[r, c]], [cols[r, c]])
-        assert ex.tie_count == ties
+        assert m.tie_count == ties and len(m.ties) == ties
+        assert m.argmax == (rows[r, c], cols[r, c])
         assert ex.ties.get_visible() == (ties > 1)
         assert len(ex.ties.get_data()[0]) == ties
         assert ("Tie:" in ex.readout.value) == (ties > 1)
@@ -97,7 +101,7 @@ def test_pooling_defaults(pex):
     assert pex.state() == dict(pool_size=2, strides=0, padding="valid", reduce="max", position=0)
     y = _check_pooling(pex)
     assert y.shape == (3, 3)
-    assert pex.tie_count == 2  # the example's first window holds two 3s
+    assert pex.model().tie_count == 2  # the example's first window holds two 3s
     assert "Tie:" in pex.readout.value and "row 0, col 1" in pex.readout.value
 
 
@@ -107,29 +111,31 @@ def test_pooling_every_setting(pex):
     for k in range(1, 5):  # every pool size with every stride; padding and reduction vary
         for s in range(0, 5):
             with pex.hold():
-                pex.pool_size.value, pex.strides.value = k, s
-                pex.padding.value = ("valid", "same")[(k + s) % 2]
-                pex.reduce.value = reductions[(k + 2 * s) % 4]
+                pex.controls["pool_size"].value, pex.controls["strides"].value = k, s
+                pex.controls["padding"].value = ("valid", "same")[(k + s) % 2]
+                pex.controls["reduce"].value = reductions[(k + 2 * s) % 4]
             _check_pooling(pex)
-            pex.position.value = pex.position.max
+            pex.controls["position"].value = pex.controls["position"].max
             _check_pooling(pex)
-            seen.add((pex.padding.value, pex.reduce.value))
+            seen.add((pex.controls["padding"].value, pex.controls["reduce"].value))
     assert len(seen) == 8  # every padding with every reduction
     # every window and reduction of one overlapping setting
-    pex.pool_size.value, pex.strides.value, pex.padding.value = 3, 2, "same"
+    c = pex.controls
+    c["pool_size"].value, c["strides"].value, c["padding"].value = 3, 2, "same"
     for reduce in reductions:
-        pex.reduce.value = reduce
-        for position in range(pex.position.max + 1):
-            pex.position.value = position
+        pex.controls["reduce"].value = reduce
+        for position in range(pex.controls["position"].max + 1):
+            pex.controls["position"].value = position
             _check_pooling(pex)
 
 
 def test_pooling_position_range_follows_output(pex):
-    pex.pool_size.value, pex.strides.value, pex.padding.value = 1, 0, "valid"
-    pex.position.value = 35
-    assert pex.position.max == 35
-    pex.pool_size.value = 2  # 3x3 windows now: the position is clamped, not an error
-    assert pex.position.max == 8 and pex.position.value == 8
+    c = pex.controls
+    c["pool_size"].value, c["strides"].value, c["padding"].value = 1, 0, "valid"
+    pex.controls["position"].value = 35
+    assert pex.controls["position"].max == 35
+    pex.controls["pool_size"].value = 2  # 3x3 windows now: the position is clamped, not an error
+    assert pex.controls["position"].max == 8 and pex.controls["position"].value == 8
     _check_pooling(pex)
 
 
@@ -152,21 +158,21 @@ def test_pooling_digit_and_user_map():
     ex = PoolingExplorer("digit", pool_size=3, strides=2, padding="same", reduce="average")
     assert ex.x.shape == (28, 28) and not ex.annotate and ex.out_texts == []
     assert ex.state()["strides"] == 2
-    ex.position.value = ex.position.max
+    ex.controls["position"].value = ex.controls["position"].max
     _check_pooling(ex)
-    ex.reduce.value = "max"
+    ex.controls["reduce"].value = "max"
     _check_pooling(ex)
     page = ex.to_html()
     assert len(page.encode()) <= MAX_HTML and len(_states(page)["states"]) <= 200
 
     x = np.arange(35).reshape(5, 7) % 4
     ex = PoolingExplorer(x, pool_size=2, strides=1)
-    for position in range(ex.position.max + 1):
-        ex.position.value = position
+    for position in range(ex.controls["position"].max + 1):
+        ex.controls["position"].value = position
         _check_pooling(ex)
-    assert ex.pool_size.max == 4
+    assert ex.controls["pool_size"].max == 4
     small = PoolingExplorer(np.ones((2, 3)))
-    assert small.pool_size.max == 2  # a valid window cannot be larger than the map
+    assert small.controls["pool_size"].max == 2  # a valid window cannot be larger than the map
 
 
 @pytest.mark.parametrize("kwargs, exc, word", [
@@ -200,15 +206,20 @@ def _check_rf(ex):
     assert ex.last_error is None, ex.last_error
     rec = ex.records[v["layer"]]
     oh, ow = rec.output_size
-    assert (ex.row.max, ex.col.max) == (oh - 1, ow - 1)
+    assert (ex.controls["row"].max, ex.controls["col"].max) == (oh - 1, ow - 1)
     (top, bottom), (left, right) = unit_box(rec, v["row"], v["col"])
     assert ex.box.get_xy() == (left - 0.5, top - 0.5)
     assert (ex.box.get_width(), ex.box.get_height()) == (right - left + 1, bottom - top + 1)
     assert f"{rec.size[0]}×{rec.size[1]} pixels" in ex.readout.value
     assert f"rows {top}–{bottom}, cols {left}–{right}" in ex.readout.value
+    m = ex.model()
+    assert m.box == ((top, bottom), (left, right)) and m.record is rec
+    assert m.outside == (top < 0 or left < 0 or bottom >= ex.picture.shape[0]
+                         or right >= ex.picture.shape[1])
     assert ex.unit_cell.get_xy() == (v["col"] - 0.5, v["row"] - 0.5)
     colours = [bar.get_facecolor() for bar in ex.bars.patches]
-    assert len(set(colours[v["layer"] + 1:])) <= 1 and colours[v["layer"]] not in colours[:v["layer"]]
+    layer = v["layer"]
+    assert len(set(colours[layer + 1:])) <= 1 and colours[layer] not in colours[:layer]
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
@@ -217,28 +228,28 @@ def test_rf_presets_every_layer(preset):
     want = receptive_field(PRESETS[preset][1], input_size=(28, 28))
     assert [r.size for r in ex.records] == [r.size for r in want]
     for layer in range(len(ex.records)):
-        ex.layer.value = layer
+        ex.controls["layer"].value = layer
         oh, ow = ex.records[layer].output_size
         for row, col in {(0, 0), (oh - 1, ow // 2)}:
-            ex.row.value, ex.col.value = row, col
+            ex.controls["row"].value, ex.controls["col"].value = row, col
             _check_rf(ex)
 
 
 def test_rf_every_unit_of_last_layer(rfx):
-    rfx.layer.value = len(rfx.records) - 1
-    for row in range(rfx.row.max + 1):
-        rfx.row.value = row
-        for col in range(rfx.col.max + 1):
-            rfx.col.value = col
+    rfx.controls["layer"].value = len(rfx.records) - 1
+    for row in range(rfx.controls["row"].max + 1):
+        rfx.controls["row"].value = row
+        for col in range(rfx.controls["col"].max + 1):
+            rfx.controls["col"].value = col
             _check_rf(rfx)
     assert "18×18" in rfx.readout.value  # Chollet's pooled net: 3x3 convs and 2x2 pools
 
 
 def test_rf_row_clamped_on_layer_change(rfx):
-    rfx.layer.value = 0
-    rfx.row.value = 25
-    rfx.layer.value = len(rfx.records) - 1
-    assert rfx.row.value == rfx.row.max == 2
+    rfx.controls["layer"].value = 0
+    rfx.controls["row"].value = 25
+    rfx.controls["layer"].value = len(rfx.records) - 1
+    assert rfx.controls["row"].value == rfx.controls["row"].max == 2
     _check_rf(rfx)
 
 
@@ -248,25 +259,28 @@ def test_rf_user_specs_and_image():
                                 image=image)
     assert ex.picture.shape == (20, 24)
     assert [r.size[0] for r in ex.records] == [5, 6, 10]
-    ex.layer.value = 2
-    ex.row.value, ex.col.value = ex.row.max, ex.col.max
+    ex.controls["layer"].value = 2
+    c = ex.controls
+    c["row"].value, c["col"].value = c["row"].max, c["col"].max
     _check_rf(ex)
 
 
 def test_rf_effective_field_and_html(rfx, tf):
-    rfx.layer.value = 2
-    rfx.row.value, rfx.col.value = rfx.row.max // 2, rfx.col.max // 2
-    rfx.erf.value = True
+    rfx.controls["layer"].value = 2
+    c = rfx.controls
+    c["row"].value, c["col"].value = c["row"].max // 2, c["col"].max // 2
+    rfx.controls["erf"].value = True
     assert rfx.last_error is None, rfx.last_error
     heat = rfx.effective_rf(2)
     assert rfx.effective_rf(2) is heat  # cached
     assert rfx.erf_image.get_visible()
     assert np.ma.getdata(rfx.erf_image.get_array()).max() == pytest.approx(1.0)
     # the gradient reaches exactly the closed-form receptive field of the centre unit
-    (t, b), (l, r) = unit_box(rfx.records[2], rfx.row.value, rfx.col.value)
+    (t, b), (left, r) = unit_box(rfx.records[2], rfx.controls["row"].value,
+                                 rfx.controls["col"].value)
     assert np.all(heat[:t] == 0) and np.all(heat[b + 1:] == 0)
-    assert np.all(heat[:, :l] == 0) and np.all(heat[:, r + 1:] == 0)
-    rfx.erf.value = False
+    assert np.all(heat[:, :left] == 0) and np.all(heat[:, r + 1:] == 0)
+    rfx.controls["erf"].value = False
     assert not rfx.erf_image.get_visible()
 
     page = rfx.to_html()
@@ -283,11 +297,11 @@ def test_rf_keras_model(tf):
     image = np.random.default_rng(1).random((16, 16))
     ex = ReceptiveFieldExplorer(model, image=image)
     assert [r.size[0] for r in ex.records] == [3, 4, 8]
-    ex.erf.value = True
+    ex.controls["erf"].value = True
     assert ex.last_error is None
     np.testing.assert_allclose(
-        ex.effective_rf(ex.layer.value),
-        pooldemo.effective_receptive_field(model, layer=ex.layer.value))
+        ex.effective_rf(ex.controls["layer"].value),
+        pooldemo.effective_receptive_field(model, layer=ex.controls["layer"].value))
     with pytest.raises(ValueError, match=r"\(28, 28\)"):
         ReceptiveFieldExplorer(model)  # the default digit does not fit a 16x16 model
 
@@ -335,11 +349,11 @@ def test_base_error_is_shown_and_kept():
     toy = _Toy()
     assert toy.last_error is None and toy.readout.value == "n = 1, a"
     before = toy.image.value
-    toy.n.value = 3
+    toy.controls["n"].value = 3
     assert isinstance(toy.last_error, RuntimeError)
     assert "three is not allowed" in toy.error.value
     assert toy.readout.value == "n = 1, a" and toy.image.value == before  # last good view kept
-    toy.n.value = 4
+    toy.controls["n"].value = 4
     assert toy.last_error is None and toy.error.value == ""
     assert toy.readout.value == "n = 4, a" and toy.image.value != before
 
@@ -349,7 +363,7 @@ def test_base_hold_draws_once():
     calls = []
     toy._draw = lambda **v: calls.append(v) or "held"
     with toy.hold():
-        toy.n.value, toy.kind.value = 2, "b"
+        toy.controls["n"].value, toy.controls["kind"].value = 2, "b"
         assert calls == []
     assert calls == [dict(n=2, kind="b")] and toy.readout.value == "held"
 
@@ -364,13 +378,35 @@ def test_base_mimebundle_and_static_states():
     data = _states(bundle["text/html"])
     assert len(data["states"]) == 4 + 3  # n in 0..4 without 3 for "a"; n <= 2 for "b"
     # rendering the HTML face leaves the live face as it was
-    toy.n.value = 2
+    toy.controls["n"].value = 2
     png, text = toy.png(), toy.readout.value
     toy.to_html()
     assert toy.png() == png and toy.readout.value == text and toy.state()["n"] == 2
     toy.max_static_states = 6
     with pytest.raises(ValueError, match="7 states"):
         toy.to_html()
+
+
+def _png_pixels(data_url):
+    import base64
+    import io
+
+    from PIL import Image
+
+    png = base64.b64decode(data_url.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def _frame_pixels(page, key):
+    """The picture of state ``key`` of a no-kernel face, composed from its frames."""
+    import base64
+
+    from pooldemo.widgets._frames import compose
+
+    data = _states(page)
+    src = re.search(r'<img class="pd-image" src="data:image/png;base64,([^"]+)"', page).group(1)
+    images = [base64.b64decode(b or src) for b in data["images"]]
+    return compose(images, data["frames"], data["states"][key][0])
 
 
 def test_html_face_in_chromium(tmp_path, pooling_page):
@@ -399,6 +435,8 @@ def test_html_face_in_chromium(tmp_path, pooling_page):
             position.fill("4")  # range inputs: fill sets the value and fires input/change
             second = img.get_attribute("src")
             assert second != first
+            # the script pasted the frame's patches over its base: exactly the stored frame
+            assert np.array_equal(_png_pixels(second), _frame_pixels(pooling_page, "0,0,0,0,4"))
             assert "output row 1, col 1" in page.locator(".pd-readout").inner_text()
             # a larger pool has fewer windows: the view moves to the nearest precomputed one
             position.fill("8")
@@ -442,3 +480,86 @@ def test_live_display_is_light_and_honours_include_exclude(monkeypatch):
     assert toy._repr_mimebundle_()["text/html"] == "STATIC" and calls == [1]
     toy.static_face = False
     assert toy._repr_mimebundle_()["text/html"] != "STATIC"
+
+
+# --- the static face's frames --------------------------------------------------------------------
+
+def test_frames_compose_back_exactly():
+    """Key frames and patches give back every frame, and patches cover every changed pixel."""
+    from pooldemo.widgets._frames import changed_rects, compose, encode_frames
+
+    rng = np.random.default_rng(0)
+    base = np.full((40, 70, 3), 255, dtype=np.uint8)
+    colours = rng.integers(0, 255, (40, 3), dtype=np.uint8)  # at most 256 colours: exact
+    base[5:15, 5:60] = colours[rng.integers(0, 40, (10, 55))]
+    frames = [base]
+    for k in range(5):  # a small moving square, then a frame that differs almost everywhere
+        f = base.copy()
+        f[20 + k:25 + k, 3 * k:3 * k + 5] = (200, 0, 0)
+        frames.append(f)
+    frames.append(255 - base)
+    frames.append(base.copy())  # the same picture again
+    images, refs = encode_frames(frames)
+    assert len(images) <= len(frames)
+    for i, f in enumerate(frames):
+        np.testing.assert_array_equal(compose(images, refs, i), f)
+    assert isinstance(refs[0], int) and isinstance(refs[-2], int)  # all changed: whole again
+    assert not isinstance(refs[1], int)  # a patch over an earlier frame
+    assert refs[-1] == refs[0]
+    mask = np.zeros((40, 70), dtype=bool)
+    mask[[3, 30], [4, 66]] = True
+    rects = changed_rects(mask)
+    covered = np.zeros_like(mask)
+    for x, y, w, h in rects:
+        covered[y:y + h, x:x + w] = True
+    assert covered[mask].all() and covered.sum() == 2  # two tight 1x1 rectangles
+
+
+def test_static_face_frames_are_the_rendered_pictures(pooling_page):
+    """Every state's frame, composed as the page's script does, is the picture of that state."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from pooldemo.widgets._frames import compose
+
+    data = _states(pooling_page)
+    src = re.search(r'<img class="pd-image" src="data:image/png;base64,([^"]+)"', pooling_page)
+    images = [base64.b64decode(b) if b else base64.b64decode(src.group(1))
+              for b in data["images"]]
+    ex = PoolingExplorer()
+    ex.figure.set_dpi(ex.static_dpi)
+    ex._background = None  # drawn again at this dpi
+    names = list(ex.controls)
+    _, grids = ex.static_states()
+    for key in ["0,0,0,0,4", "1,1,1,2,3", "0,1,1,3,8"]:
+        values = {n: grids[i][int(j)] for i, (n, j) in enumerate(zip(names, key.split(",")))}
+        with ex.hold():
+            for n, v in values.items():
+                ex.controls[n].value = v
+        rendered = np.asarray(ex.figure.canvas.buffer_rgba())[..., :3].astype(int)
+        frame = compose(images, data["frames"], data["states"][key][0]).astype(int)
+        assert frame.shape == rendered.shape
+        assert np.abs(frame - rendered).mean() < 2  # the palette's rounding only
+    first = np.asarray(Image.open(io.BytesIO(base64.b64decode(src.group(1)))).convert("RGB"))
+    assert first.shape[2] == 3
+
+
+def test_resnet50_preset_is_the_real_network():
+    """The preset walks ResNet50's longest path on a 224x224 picture: its last unit sees 483x483
+    pixels (the graph walk of the Keras model agrees: tests/test_receptive_graph.py); the no-kernel
+    face keeps the last layer of each resolution, and the effective field stays live-only."""
+    ex = pooldemo.ReceptiveFieldExplorer("resnet50")
+    assert ex.picture.shape == (224, 224)
+    last = ex.records[-1]
+    assert (last.name, last.size, last.output_size) == ("conv5_block3_out", (483, 483), (7, 7))
+    layers = ex.static_values("layer")
+    assert [ex.records[i].name for i in layers][-4:] == [
+        "conv2_block3_out", "conv3_block4_out", "conv4_block6_out", "conv5_block3_out"]
+    assert ex.static_values("erf") == [False]
+    ex.controls["layer"].value = len(ex.records) - 1
+    assert ex.last_error is None
+    import matplotlib.pyplot as plt
+
+    plt.close(ex.figure)

@@ -30,11 +30,12 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ._checks import as_feature_map, check_positive_int
 
-__all__ = ["FABRIC_KINDS", "fabric_image", "detector_maps", "thread_example", "fabric_dataset",
+__all__ = ["FABRIC_KINDS", "DEFAULT_COUNT", "fabric_image", "detector_maps", "thread_example", "fabric_dataset",
            "DARK_LEVEL", "RIP_GAIN"]
 
 FABRIC_KINDS = ("smooth", "rip", "wrinkles", "fold")
-_DEFAULT_COUNT = {"smooth": 0, "rip": 1, "wrinkles": 6, "fold": 1}
+#: rips, wrinkles or folds of each kind when ``count`` is None
+DEFAULT_COUNT = {"smooth": 0, "rip": 1, "wrinkles": 6, "fold": 1}
 
 #: a (4x4-blurred) pixel darker than this counts as part of a hole
 DARK_LEVEL = 0.2
@@ -156,7 +157,7 @@ def fabric_image(kind="smooth", size=112, count=None, noise=0.05, seed=0):
     size = check_positive_int(size, "size")
     if size < 28:
         raise ValueError(f"size must be at least 28, got {size}")
-    count = _DEFAULT_COUNT[kind] if count is None else _check_count(count)
+    count = DEFAULT_COUNT[kind] if count is None else _check_count(count)
     if kind == "smooth" and count:
         raise ValueError(f"count must be 0 or None for kind='smooth', got {count}")
     noise = _check_noise(noise)

@@ -13,4 +13,5 @@ from .shapes import *  # noqa: F401,F403
 from .shift import *  # noqa: F401,F403
 from .spread import *  # noqa: F401,F403
 
-__all__ = [name for mod in (maps, receptive, fabric, shift, edges, shapes, spread) for name in mod.__all__]
+__all__ = [name for mod in (maps, receptive, fabric, shift, edges, shapes, spread)
+           for name in mod.__all__]

@@ -58,7 +58,8 @@ def feature_map(x, ax=None, annotate=None, cmap="viridis", vmin=None, vmax=None,
             row = []
             for j in range(x.shape[1]):
                 value = x[i, j]
-                dark = np.isfinite(value) and value < mid and cmap in ("viridis", "magma", "Greys_r")
+                dark = (np.isfinite(value) and value < mid
+                        and cmap in ("viridis", "magma", "Greys_r"))
                 row.append(ax.text(j, i, fmt.format(value), ha="center", va="center",
                                    fontsize=fontsize or 8, color="white" if dark else "black"))
             texts.append(row)

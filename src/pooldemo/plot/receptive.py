@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rf_box", "set_rf_box", "rf_size_bars", "set_rf_bars"]
+__all__ = ["milestone_layers", "rf_box", "set_rf_box", "rf_size_bars", "set_rf_bars"]
 
 
 def rf_box(ax, box=((0, 0), (0, 0)), color="tab:red", lw=2.0, **kwargs):
@@ -40,15 +40,26 @@ def rf_size_bars(records, ax=None, color="0.75"):
         _, ax = new_axes()
     sizes = [rec.size[0] for rec in records]
     bars = ax.bar(np.arange(len(records)), sizes, color=color, edgecolor="0.3")
-    labels = [ax.text(i, s, f"{rec.size[0]}×{rec.size[1]}", ha="center", va="bottom", fontsize=7)
-              for i, (s, rec) in enumerate(zip(sizes, records))]
-    ax.set_xticks(np.arange(len(records)),
-                  [f"{i + 1} {rec.name}" for i, rec in enumerate(records)], rotation=60,
-                  fontsize=7, ha="right")
+    shown = milestone_layers(records)
+    labels = [ax.text(i, s, f"{rec.size[0]}×{rec.size[1]}", ha="center", va="bottom", fontsize=7,
+                      visible=i in shown) for i, (s, rec) in enumerate(zip(sizes, records))]
+    ax.set_xticks(sorted(shown), [f"{i + 1} {records[i].name}" for i in sorted(shown)],
+                  rotation=60, fontsize=7, ha="right")
     ax.set_ylabel("receptive field (pixels)", fontsize=8)
     ax.tick_params(axis="y", labelsize=7)
     ax.set_ylim(0, max(sizes) * 1.18 + 1)
     return {"bars": bars, "labels": labels}
+
+
+def milestone_layers(records, most=14):
+    """Indices of the bars to label: all of a short stack; of a long one (a real network) the last
+    layer at each resolution (before the jump changes) and the last layer, at most ``most``."""
+    n = len(records)
+    if n <= most:
+        return set(range(n))
+    keep = sorted({i for i in range(n - 1) if records[i + 1].jump != records[i].jump} | {n - 1})
+    step = -(-len(keep) // most)
+    return set(keep[::-1][::step])
 
 
 def set_rf_bars(bars, upto, color="tab:red", rest="0.85"):

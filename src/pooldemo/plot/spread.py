@@ -37,7 +37,7 @@ def runs(groups, ax=None, scale=1.0, ylabel=None, title=None, color="tab:blue"):
 
         _, ax = new_axes(1, size=max(3.0, 0.8 * len(groups)))
     dots, means = [], []
-    for i, (label, values) in enumerate(groups.items()):
+    for i, values in enumerate(groups.values()):
         s = summarize(values)
         v = scale * np.asarray(values, dtype=float)
         jitter = np.linspace(-0.12, 0.12, v.size) if v.size > 1 else np.zeros(1)
@@ -46,7 +46,8 @@ def runs(groups, ax=None, scale=1.0, ylabel=None, title=None, color="tab:blue"):
                                  yerr=[[scale * (s.mean - s.lo)], [scale * (s.hi - s.mean)]],
                                  fmt="_", color="k", ms=10, capsize=3, zorder=3))
     ax.set_xticks(range(len(groups)), [str(k) for k in groups], fontsize=8,
-                  rotation=30 if len(groups) > 4 else 0, ha="right" if len(groups) > 4 else "center")
+                  rotation=30 if len(groups) > 4 else 0,
+                  ha="right" if len(groups) > 4 else "center")
     ax.set_xlim(-0.6, len(groups) - 0.3)
     ax.grid(axis="y", alpha=0.3)
     if ylabel:

@@ -203,6 +203,13 @@ def step(spec, axis, st, whole=False):
         return Axis(r + (n - 1) * j, j * n, start + (n - 1) / 2 * j, 1)
     k = spec.dilation[axis] * (spec.kernel[axis] - 1) + 1
     s = spec.stride[axis]
+    extra = spec.pad[axis]  # cells the layer pads its input with itself ('valid' windows after)
+    if any(extra):
+        if spec.padding != "valid":
+            raise ValueError(f"layer {spec.name!r} pads explicitly and has padding="
+                             f"{spec.padding!r}; explicit padding goes with 'valid'")
+        n = None if n is None else n + sum(extra)
+        start = start if whole else start - extra[0] * j
     if n is not None:
         out = output_length(n, k, s, spec.padding, what=f"layer {spec.name!r}: kernel")
         before = padding_split(n, k, s, spec.padding)[0]

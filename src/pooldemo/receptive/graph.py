@@ -21,7 +21,7 @@ declares it (``{"my_layer": "pointwise"}``, ``"merge"`` or a spec such as
 from __future__ import annotations
 
 from .closed_form import Axis, input_pair, record, step
-from .specs import LayerSpec
+from .specs import LayerSpec, MaxBlurPooling2D
 
 __all__ = ["model_records", "chain_specs", "layer_spec", "POINTWISE"]
 
@@ -262,6 +262,8 @@ def _kind(layer, custom, node=None):
         raise ValueError(f"layer {layer.name!r} of type {cls} uses data_format="
                          f"{layer.data_format!r}; only channels_last is supported")
     for base in names:
+        if base == "MaxBlurPooling2D":  # pooldemo.antialias
+            return MaxBlurPooling2D(layer.strides, layer.padding, name=layer.name)
         if base in _CONV:
             return LayerSpec("conv", layer.kernel_size, layer.strides, layer.padding,
                              layer.dilation_rate, name=layer.name)

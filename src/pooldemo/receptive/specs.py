@@ -18,7 +18,8 @@ from .._checks import as_pair, check_padding
 
 __all__ = ["LayerSpec", "KINDS", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling2D",
            "AveragePooling2D", "ZeroPadding2D", "Cropping2D", "GlobalPooling2D",
-           "GlobalMaxPooling2D", "GlobalAveragePooling2D", "Flatten", "Pointwise"]
+           "GlobalMaxPooling2D", "GlobalAveragePooling2D", "Flatten", "Pointwise",
+           "MaxBlurPooling2D"]
 
 #: what a layer does to a receptive field: ``crop`` removes the ``pad`` cells instead of adding them
 KINDS = ("conv", "pool", "zeropad", "global", "flatten", "pointwise", "crop")
@@ -30,7 +31,8 @@ class LayerSpec:
 
     ``kernel``, ``stride`` and ``dilation`` are (height, width) pairs; ``pad`` is
     ((top, bottom), (left, right)) for ``kind="zeropad"`` (cells added) and ``kind="crop"``
-    (cells removed).
+    (cells removed), and for a "conv" or "pool" with ``padding="valid"`` the cells the layer pads
+    its input with before its windows (an explicit padding, as in Zhang's blur pool).
 
     Examples
     --------
@@ -97,6 +99,24 @@ def MaxPooling2D(pool_size=2, strides=None, padding="valid", name=""):  # noqa: 
 def AveragePooling2D(pool_size=2, strides=None, padding="valid", name=""):  # noqa: N802
     """Spec of ``AveragePooling2D``: the same window as :func:`MaxPooling2D`."""
     return MaxPooling2D(pool_size, strides, padding, name=name or "pool")
+
+
+def MaxBlurPooling2D(strides=2, padding="reflect", name=""):  # noqa: N802
+    """Spec of :class:`pooldemo.antialias.MaxBlurPooling2D`: a 2x2 max (stride 1), then a 3x3 blur.
+
+    Together one 4x4 window moved by ``strides``; with ``padding="reflect"`` the max map is padded
+    by one cell on each side first, which is one input cell too (the max has stride 1).
+
+    Examples
+    --------
+    >>> spec = MaxBlurPooling2D()
+    >>> spec.kernel, spec.stride, spec.pad
+    ((4, 4), (2, 2), ((1, 1), (1, 1)))
+    """
+    if padding not in ("reflect", "valid"):
+        raise ValueError(f"padding must be 'reflect' or 'valid', got {padding!r}")
+    return LayerSpec("pool", 4, strides, "valid", pad=1 if padding == "reflect" else 0,
+                     name=name or "blur_pool")
 
 
 def ZeroPadding2D(padding=1, name=""):  # noqa: N802

@@ -7,8 +7,10 @@ An explorer is one object with two faces:
   a readout and an error box;
 - **no kernel** (the built book, nbviewer, a saved notebook): ``to_html()`` renders every state of
   the controls' *static values* (a bounded grid, see :meth:`Explorer.static_values`) and emits
-  plain ``<input>``/``<select>`` controls with a small inline script that swaps the pre-rendered
-  images. Nothing is fetched from anywhere.
+  plain ``<input>``/``<select>`` controls with a small inline script that shows the pre-rendered
+  pictures. They are stored small (:mod:`pooldemo.widgets._frames`): a few whole key frames and,
+  for every other state, the rectangles where it differs from an earlier frame, which the script
+  pastes back on a canvas. Nothing is fetched from anywhere.
 
 ``_repr_mimebundle_`` carries the widget view, a PNG of the current state and an HTML face, and
 honours ``include``/``exclude``. The multi-state HTML face costs seconds and up to a megabyte, so
@@ -24,8 +26,9 @@ encodes a PNG with fast compression (:func:`_fast_png`). Dynamic texts and image
 a cache of pixels already made (:class:`pooldemo.widgets._stamps.Stamps`): drawing text and
 resampling images are the slowest parts of an update, and a control usually changes only some of
 the artists, while the same strings come back as it moves to and fro. A subclass calls
-:meth:`Explorer.relayout` when a change moves axes limits or layout, which costs a full draw (``freeze_layout = True`` keeps the axes
-where the first draw put them, so later full draws skip the layout engine). ``with ex.hold():``
+:meth:`Explorer.request_relayout` when a change moves axes limits or layout, which costs a full
+draw; with ``freeze_layout = True`` the axes stay where the first draw put them (later full draws
+skip the layout engine) and each layout's background is drawn once and kept. ``with ex.hold():``
 changes several controls with a single redraw.
 
 The HTML face renders every combination of static values that :meth:`Explorer.valid_state`
@@ -33,8 +36,9 @@ accepts (at most ``max_static_states``); when the reader picks a combination tha
 rendered, the page shows the nearest one that was, keeping the control just moved.
 
 A subclass implements ``_build()`` (make controls via :meth:`add_control`, the figure and its
-artists) and ``_draw(**values)`` (update artists from the package's pure functions; return the
-readout HTML). Callbacks never do math of their own.
+artists) and ``_draw(**values)`` (update artists from a pure model of the state, computed by the
+package's functions; return the readout HTML), and may override ``_sync_ranges(change)`` (keep
+other controls' ranges consistent with a change). Callbacks never do math of their own.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ import zlib
 
 import numpy as np
 
+from ._frames import compose, encode_frames, png_of
 from ._stamps import Stamps
 
 __all__ = ["Explorer"]
@@ -62,8 +67,52 @@ _SCRIPT = """
   var data = JSON.parse(root.querySelector('script[type="application/json"]').textContent);
   var img = root.querySelector('img.pd-image'), out = root.querySelector('.pd-readout');
   // the start state's picture is in the page itself (img src), so it shows without JavaScript;
-  // the data carry it once, as null
+  // the data carry it once, as null. A frame is a whole image (a number) or [base frame, patch
+  // image, rectangles]: the patch's rectangles pasted over the base frame's picture.
   var first = img.getAttribute('src');
+  var loaded = data.images.map(function (b64) {
+    var im = new Image();
+    im.src = b64 ? 'data:image/png;base64,' + b64 : first;
+    return im;
+  });
+  var pictures = {}, wanted = null;
+  function parts(f, acc) {
+    var ref = data.frames[f];
+    if (typeof ref === 'number') { acc.push(loaded[ref]); return acc; }
+    acc.push(loaded[ref[1]]);
+    return parts(ref[0], acc);
+  }
+  function canvasOf(f) {
+    var ref = data.frames[f], c;
+    if (typeof ref === 'number') {
+      var im = loaded[ref];
+      c = document.createElement('canvas');
+      c.width = im.naturalWidth; c.height = im.naturalHeight;
+      c.getContext('2d').drawImage(im, 0, 0);
+      return c;
+    }
+    c = canvasOf(ref[0]);
+    var g = c.getContext('2d'), patch = loaded[ref[1]];
+    ref[2].forEach(function (r) {
+      g.drawImage(patch, r[0], r[1], r[2], r[3], r[4], r[5], r[2], r[3]);
+    });
+    return c;
+  }
+  function picture(f) {
+    if (!(f in pictures)) {
+      var ref = data.frames[f];
+      pictures[f] = typeof ref === 'number' ? loaded[ref].src : canvasOf(f).toDataURL('image/png');
+    }
+    return pictures[f];
+  }
+  function showFrame(f) {
+    wanted = f;
+    var waiting = parts(f, []).filter(function (im) { return !im.complete; });
+    if (!waiting.length) { img.src = picture(f); return; }
+    waiting.forEach(function (im) {
+      im.addEventListener('load', function () { if (wanted === f) showFrame(f); });
+    });
+  }
   var inputs = Array.prototype.slice.call(root.querySelectorAll('[data-pd-control]'));
   function key(idx) { return idx.join(','); }
   function current() { return inputs.map(function (el) { return parseInt(el.value, 10); }); }
@@ -91,7 +140,7 @@ _SCRIPT = """
     }
     var st = data.states[k];
     if (!st) { out.textContent = 'This combination was not precomputed.'; return; }
-    img.src = data.images[st[0]] ? 'data:image/png;base64,' + data.images[st[0]] : first;
+    showFrame(st[0]);
     out.innerHTML = st[1];
     inputs.forEach(function (el, i) {
       var lab = root.querySelector('[data-pd-value="' + i + '"]');
@@ -147,6 +196,8 @@ class Explorer:
     static_dpi = 64
     #: keep the axes where the first full draw put them (set True when the layout never changes)
     freeze_layout = False
+    #: backgrounds kept, one per layout key seen (see :meth:`request_relayout`)
+    max_backgrounds = 24
     #: whether ``_repr_mimebundle_`` renders the multi-state no-kernel face: None means only
     #: where it is needed (environment variable POOLDEMO_STATIC_FACE=1, set by the book build)
     static_face = None
@@ -155,9 +206,17 @@ class Explorer:
         import ipywidgets as widgets
 
         self._widgets = widgets
+        #: the controls by name (ipywidgets); their values are the explorer's state
         self.controls = {}
-        self._dynamic = []
-        self._background = None
+        self._dynamic = []            # artists redrawn on every update (animated)
+        self._background = None       # pixels of everything else, restored before each update
+        self._backgrounds = {}        # (layout key, dpi) -> saved background
+        self._layout = None           # layout key of the current background
+        self._needs_relayout = False  # set by request_relayout() during a _draw
+        self._held = 0                # depth of hold() blocks: update at the end of the outermost
+        self._syncing = False         # inside _sync_ranges: control changes do not update
+        self._html_cache = {}         # static face, rendered once per set of static values
+        self._html_count = 0          # faces rendered, for distinct element ids on a page
         self.last_error = None
         self._build()
         self._stamps = Stamps(self.figure)  # pixels of unchanged dynamic texts and images
@@ -183,12 +242,20 @@ class Explorer:
         return f"{type(self).__name__} figure"
 
     def add_control(self, name, widget, play=False):
-        """Register a control: it becomes ``self.<name>`` and part of the state."""
+        """Register a control: ``self.controls[name]``, part of the state."""
+        if name in self.controls:
+            raise ValueError(f"a control named {name!r} exists already")
         widget.style = {"description_width": "initial"}
         self.controls[name] = widget
         widget._pd_play = play
-        setattr(self, name, widget)
         return widget
+
+    def _sync_ranges(self, change):
+        """Adjust other controls' ranges after ``change`` (override; no update meanwhile).
+
+        Called before the update that ``change`` triggers; changes made here (e.g. a slider's
+        ``max``, which may clamp its value) do not trigger updates of their own.
+        """
 
     def dynamic(self, *artists):
         """Mark artists that change with the controls: they are redrawn on every update."""
@@ -219,11 +286,15 @@ class Explorer:
             # the first full draw placed the axes; later full draws keep them (a third faster)
             self.figure.set_layout_engine("none")
         self._background = canvas.copy_from_bbox(self.figure.bbox)
+        if self._layout is not None and self.freeze_layout:
+            if len(self._backgrounds) >= self.max_backgrounds:
+                self._backgrounds.pop(next(iter(self._backgrounds)))
+            self._backgrounds[self._layout, self.figure.dpi] = self._background
 
     @contextlib.contextmanager
     def hold(self):
         """Change several controls with one redraw at the end: ``with ex.hold(): ...``."""
-        self._held = getattr(self, "_held", 0) + 1
+        self._held += 1
         try:
             yield self
         finally:
@@ -233,7 +304,7 @@ class Explorer:
 
     def update(self):
         """Redraw from the current control values; errors go to ``self.error``, not silence."""
-        if getattr(self, "_held", 0):
+        if self._held:
             return
         try:
             text = self._render(self.state())
@@ -251,17 +322,27 @@ class Explorer:
     def _render(self, values):
         text = self._draw(**values)
         canvas = self.figure.canvas
-        if getattr(self, "_needs_relayout", False) or self._background is None:
+        if self._needs_relayout or self._background is None:
             self._needs_relayout = False
-            self.relayout()
+            saved = self._backgrounds.get((self._layout, self.figure.dpi))
+            if saved is not None and self._layout is not None:
+                self._background = saved  # a layout seen before: its background, no drawing
+            else:
+                self.relayout()
         canvas.restore_region(self._background)
         for artist in self._dynamic:
             if artist.get_visible() and artist.figure is not None:
                 self._stamps.draw(artist)  # unchanged texts and images pasted, the rest drawn
         return text or ""
 
-    def request_relayout(self):
-        """Ask for a full draw at the end of this update (call it from ``_draw``)."""
+    def request_relayout(self, layout=None):
+        """Ask for a new background at the end of this update (call it from ``_draw``).
+
+        ``layout`` is a hashable key of everything drawn in the background (axes limits,
+        static texts and images); with ``freeze_layout``, the background of each key is drawn
+        once and restored when the key comes back. None: draw it again every time.
+        """
+        self._layout = layout
         self._needs_relayout = True
 
     def png(self, compress_level=1, palette=False):
@@ -284,6 +365,13 @@ class Explorer:
         return out.getvalue()
 
     def _on_change(self, change):
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self._sync_ranges(change)
+        finally:
+            self._syncing = False
         self.update()
 
     # --- faces -------------------------------------------------------------------------------
@@ -338,10 +426,9 @@ class Explorer:
         names, grids = self.static_states()
         saved = self.state()
         cache_key = (tuple(names), repr(grids), self.static_dpi)
-        cache = self.__dict__.setdefault("_html_cache", {})
-        if cache_key not in cache:  # the states do not depend on the live state: render once
-            cache[cache_key] = self._render_static(names, grids, saved)
-        states, images = cache[cache_key]
+        if cache_key not in self._html_cache:  # the states do not depend on the live state
+            self._html_cache[cache_key] = self._render_static(names, grids, saved)
+        states, frames, images = self._html_cache[cache_key]
         labels = [[_label(v, self.controls[n]) for v in g] for n, g in zip(names, grids)]
         start = [_index_of(g, saved[n]) for n, g in zip(names, grids)]
         # the start state is drawn into the HTML itself (picture and readout), so the face shows
@@ -349,14 +436,18 @@ class Explorer:
         first = states.get(",".join(map(str, start)))
         src, readout = "", ""
         if first is not None:
-            images = list(images)
-            src = f' src="data:image/png;base64,{images[first[0]]}"'
-            images[first[0]] = None  # carried once, by the img
+            ref = frames[first[0]]
+            if isinstance(ref, int):  # a whole image: carried once, by the img
+                images = list(images)
+                src = f' src="data:image/png;base64,{images[ref]}"'
+                images[ref] = None
+            else:  # a patched frame: the img carries it whole
+                src = f' src="data:image/png;base64,{self._frame_png(frames, images, first[0])}"'
             readout = first[1]
-        payload = json.dumps({"states": states, "images": images, "labels": labels},
-                             separators=(",", ":"))
+        payload = json.dumps({"states": states, "frames": frames, "images": images,
+                              "labels": labels}, separators=(",", ":"))
         # distinct ids when one explorer is shown twice on a page, the same ids on every build
-        self._html_count = getattr(self, "_html_count", 0) + 1
+        self._html_count += 1
         uid = "pd-" + hashlib.sha1(f"{payload}{start}{self._html_count}".encode()).hexdigest()[:12]
         parts = [_STYLE, f'<div class="pd-explorer" id="{uid}">', '<div class="pd-controls">']
         for i, (name, grid) in enumerate(zip(names, grids)):
@@ -366,7 +457,8 @@ class Explorer:
                 parts.append(
                     f'<label>{desc} <input type="range" data-pd-control="{i}" min="0" '
                     f'max="{len(grid) - 1}" step="1" value="{start[i]}" '
-                    f'aria-label="{desc}"> <span data-pd-value="{i}">{html.escape(labels[i][start[i]])}'
+                    f'aria-label="{desc}"> <span data-pd-value="{i}">'
+                    f'{html.escape(labels[i][start[i]])}'
                     f'</span></label>')
                 if control._pd_play:
                     parts.append(f'<button type="button" data-pd-play="{i}">\u25B6 play</button>')
@@ -386,10 +478,11 @@ class Explorer:
         return "".join(parts)
 
     def _render_static(self, names, grids, saved):
+        """Render every valid static state: (states, frame refs, images as base64)."""
         import base64
 
         saved_dpi = self.figure.dpi
-        images, image_index, raw_index, states = [], {}, {}, {}
+        frames, frame_of, states = [], {}, {}
         try:
             self.figure.set_dpi(self.static_dpi)
             self._background = None
@@ -398,20 +491,26 @@ class Explorer:
                 if not self.valid_state(values):
                     continue
                 text = self._render(values)
-                raw = hashlib.sha1(self.figure.canvas.buffer_rgba()).hexdigest()
-                if raw not in raw_index:  # encode each distinct picture once
-                    png = self.png(compress_level=9, palette=True)
-                    digest = hashlib.sha1(png).hexdigest()
-                    if digest not in image_index:
-                        image_index[digest] = len(images)
-                        images.append(base64.b64encode(png).decode("ascii"))
-                    raw_index[raw] = image_index[digest]
-                states[",".join(map(str, idx))] = [raw_index[raw], text]
+                rgb = np.asarray(self.figure.canvas.buffer_rgba())[..., :3]
+                raw = hashlib.sha1(np.ascontiguousarray(rgb)).hexdigest()
+                if raw not in frame_of:  # each distinct picture once
+                    frame_of[raw] = len(frames)
+                    frames.append(rgb.copy())
+                states[",".join(map(str, idx))] = [frame_of[raw], text]
         finally:
             self.figure.set_dpi(saved_dpi)
             self._background = None
             self._render(saved)
-        return states, images
+        images, refs = encode_frames(frames)
+        return states, refs, [base64.b64encode(png).decode("ascii") for png in images]
+
+    @staticmethod
+    def _frame_png(frames, images, i):
+        """Frame ``i`` of the static face as one whole PNG (base64)."""
+        import base64
+
+        decoded = [None if b is None else base64.b64decode(b) for b in images]
+        return base64.b64encode(png_of(compose(decoded, frames, i))).decode("ascii")
 
     def valid_state(self, values):
         """Whether a combination of control values exists (override, e.g. window positions)."""

@@ -71,11 +71,15 @@ class EdgePoolingExplorer(Explorer):
             return [k for k in _POOL_SIZES if k <= self._pool_max]
         return super().static_values(name)
 
+    def model(self, **values):
+        """The state's summary by :func:`pooldemo.edges.pool_edges` (a dict; no drawing)."""
+        v = {**self.state(), **values}
+        return edges.pool_edges(self.x, v["filter"], v["pool_size"])
+
     def _draw(self, filter, pool_size):
         from .. import plot
 
-        s = edges.pool_edges(self.x, filter, pool_size)
-        self.summary = s
+        s = self.model(filter=filter, pool_size=pool_size)
         plot.set_edge_pooling(self.artists, s, pool_size, filter)
         h, w = self.x.shape
         oh, ow = s["pooled_edges"].shape

@@ -14,15 +14,16 @@ apart, global max can. Used in: the max-vs-average chapter, the explorers galler
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
 from .. import fabric
-from .._checks import as_feature_map
+from .._checks import as_feature_map, check_real, check_seed
 from ..pooling import global_pool
 from ._base import Explorer
 
-__all__ = ["FabricPoolingExplorer"]
+__all__ = ["FabricPoolingExplorer", "FabricModel"]
 
 _KINDS = [("smooth", "smooth"), ("one rip", "rip"), ("many wrinkles", "wrinkles"),
           ("single fold", "fold"), ("thread example", "thread")]
@@ -68,14 +69,12 @@ class FabricPoolingExplorer(Explorer):
         if kind not in self._kind_values:
             raise ValueError(f"kind must be one of {self._kind_values}, got {kind!r}")
         if count is None:
-            count = fabric._DEFAULT_COUNT.get(kind) or 1
+            count = fabric.DEFAULT_COUNT.get(kind) or 1
         if isinstance(count, (bool, np.bool_)) or not isinstance(count, numbers.Integral):
             raise TypeError(f"count must be an integer from 1 to 10, got {count!r}")
         if not 1 <= count <= 10:
             raise ValueError(f"count must be from 1 to 10, got {count!r}")
-        fabric._check_noise(noise)
-        if noise > 0.3:
-            raise ValueError(f"noise must be at most 0.3, got {noise!r}")
+        check_real(noise, "noise", 0, 0.3)
         if detector is None:
             detector = "wrinkle" if kind in ("wrinkles", "fold") else "rip"
         if detector not in _DETECTORS:
@@ -83,7 +82,7 @@ class FabricPoolingExplorer(Explorer):
         if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real) \
                 or not 0.05 <= threshold <= 2:
             raise ValueError(f"threshold must be a number from 0.05 to 2, got {threshold!r}")
-        self.seed = fabric._check_seed(seed)
+        self.seed = check_seed(seed)
         top = max([2.0] + [float(np.max(m)) for m in self.user_maps.values()])
         low = min([0.0] + [float(np.min(m)) for m in self.user_maps.values()])
         self._ylim = (low * 1.15, top * 1.15)
@@ -108,8 +107,6 @@ class FabricPoolingExplorer(Explorer):
                                                 description="detector"))
         self.add_control("threshold", w.FloatSlider(i["threshold"], min=0.05, max=2.0, step=0.05,
                                                     description="threshold"))
-        # picking a fabric picks its detector (as the HTML face does); change it afterwards freely
-        self.kind.observe(self._match_detector, names="value")
         self.figure, self.artists = plot.fabric_panels(grid=self.grid)
         self.artists["bars"]["ax"].set_ylim(*self._ylim)
         a = self.artists
@@ -118,11 +115,12 @@ class FabricPoolingExplorer(Explorer):
                          *[t for row in a[side]["texts"] for t in row])
         self.dynamic(*a["bars"]["bars"], *a["bars"]["values"], a["bars"]["threshold"])
 
-    def _match_detector(self, change):
-        natural = {"rip": "rip", "wrinkles": "wrinkle", "fold": "wrinkle"}.get(change["new"])
-        if natural and self.detector.value != natural:
-            with self.hold():
-                self.detector.value = natural
+    def _sync_ranges(self, change):
+        # picking a fabric picks its detector (as the HTML face does); change it afterwards freely
+        if change["owner"] is self.controls["kind"]:
+            natural = {"rip": "rip", "wrinkles": "wrinkle", "fold": "wrinkle"}.get(change["new"])
+            if natural:
+                self.controls["detector"].value = natural
 
     def static_values(self, name):
         if name == "count":
@@ -169,17 +167,16 @@ class FabricPoolingExplorer(Explorer):
         image, maps = self.fabric_and_maps(kind, count, noise)
         return image, None, maps[detector], None
 
-    # --- drawing -----------------------------------------------------------------------------
+    # --- the model and drawing ----------------------------------------------------------------
 
-    def _draw(self, kind, count, noise, detector, threshold):
-        from .. import plot
-
+    def model(self, **values):
+        """The :class:`FabricModel` of the current state (or of ``values`` given)."""
+        v = {**self.state(), **values}
+        kind, count, noise, detector = v["kind"], v["count"], v["noise"], v["detector"]
         image, left, right, names = self.current_maps(kind, count, noise, detector)
-        self.count.disabled = kind not in ("rip", "wrinkles", "fold")
-        self.detector.disabled = self.noise.disabled = kind == "thread" or kind.startswith("user:")
         shown = [m for m in (left, right) if m is not None]
-        self.pooled = [(float(global_pool(m, "max")), float(global_pool(m, "average")))
-                       for m in shown]
+        pooled = tuple((float(global_pool(m, "max")), float(global_pool(m, "average")))
+                       for m in shown)
         if kind == "thread":
             cells = self.grid ** 2
             vmax, titles = 2.0, ("one rip (thread)", f"{cells} cells of 2/{cells}")
@@ -191,27 +188,26 @@ class FabricPoolingExplorer(Explorer):
             noun = {"rip": "rip", "wrinkles": "wrinkle", "fold": "fold"}.get(kind)
             desc = f"{count} {noun}{'s' * (count > 1)}" if noun else "smooth"
             titles = (f"fabric: {desc}", f"{detector} detector ({self.grid}x{self.grid})")
-        plot.set_fabric_panels(self.artists, left_image=image, left_map=left, right_map=right,
-                               values=self.pooled, threshold=threshold, vmax=vmax, titles=titles,
-                               names=names, show_zeros=bool(names))
-        return self._readout(kind, detector, threshold, names)
-
-    def _readout(self, kind, detector, threshold, names):
         yes, no = _ANSWER["rip" if kind == "thread" else detector]
         if names and kind.startswith("user:"):
             yes, no = "yes", "no"
-        parts = []
-        for k, (mx, avg) in enumerate(self.pooled):
-            who = f"<i>{names[k]}</i>: " if names else ""
-            parts.append(
-                f"{who}global max <b>{mx:.2f}</b> → max head says "
-                f"<b>{yes if mx >= threshold else no}</b>; global average <b>{avg:.3f}</b> → "
-                f"average head says "
-                f"<b>{yes if avg >= threshold else no}</b> (threshold {threshold:.2f}).")
-        if names and np.isclose(self.pooled[0][1], self.pooled[1][1]):
-            parts.append(f"Both maps have global average {self.pooled[0][1]:.3f}: only global "
-                         f"max tells them apart.")
-        return "<br>".join(parts)
+        return FabricModel(kind=kind, detector=detector, threshold=v["threshold"], image=image,
+                           left=left, right=right, names=names, pooled=pooled, vmax=vmax,
+                           titles=titles, answers=(yes, no))
+
+    def _draw(self, kind, count, noise, detector, threshold):
+        from .. import plot
+
+        m = self.model(kind=kind, count=count, noise=noise, detector=detector,
+                       threshold=threshold)
+        c = self.controls
+        c["count"].disabled = kind not in ("rip", "wrinkles", "fold")
+        c["detector"].disabled = c["noise"].disabled = kind == "thread" or kind.startswith("user:")
+        plot.set_fabric_panels(self.artists, left_image=m.image, left_map=m.left,
+                               right_map=m.right, values=m.pooled, threshold=threshold,
+                               vmax=m.vmax, titles=m.titles, names=m.names,
+                               show_zeros=bool(m.names))
+        return _readout(m)
 
     def alt_text(self):
         v = self.state()
@@ -222,6 +218,59 @@ class FabricPoolingExplorer(Explorer):
         return (f"A synthetic {v['kind']} fabric image with a {self.grid}x{self.grid} grid, its "
                 f"{v['detector']} detector map with values, and bars of the map's global max and "
                 f"global average against a threshold of {v['threshold']:.2f}.")
+
+
+@dataclass(frozen=True, eq=False)
+class FabricModel:
+    """What one state of the FabricPoolingExplorer shows, from :mod:`pooldemo.fabric` and
+    :func:`pooldemo.pooling.global_pool` (no drawing).
+
+    Attributes
+    ----------
+    kind, detector, threshold : the state
+    image : ndarray or None
+        The synthetic fabric (None for the thread example and your maps).
+    left, right : ndarray or None
+        The left map (thread example, your map) and the right (detector) map.
+    names : (str, str) or None
+        Names of the two maps when two are compared.
+    pooled : tuple of (float, float)
+        (global max, global average) of each map shown.
+    vmax : float
+        Top of the maps' colour scale.
+    titles : (str, str)
+    answers : (str, str)
+        What a head says at or above the threshold, and below it.
+    """
+
+    kind: str
+    detector: str
+    threshold: float
+    image: np.ndarray | None
+    left: np.ndarray | None
+    right: np.ndarray
+    names: tuple | None
+    pooled: tuple
+    vmax: float
+    titles: tuple
+    answers: tuple
+
+
+def _readout(m):
+    """The readout HTML of a :class:`FabricModel`."""
+    yes, no = m.answers
+    parts = []
+    for k, (mx, avg) in enumerate(m.pooled):
+        who = f"<i>{m.names[k]}</i>: " if m.names else ""
+        parts.append(
+            f"{who}global max <b>{mx:.2f}</b> → max head says "
+            f"<b>{yes if mx >= m.threshold else no}</b>; global average <b>{avg:.3f}</b> → "
+            f"average head says "
+            f"<b>{yes if avg >= m.threshold else no}</b> (threshold {m.threshold:.2f}).")
+    if m.names and np.isclose(m.pooled[0][1], m.pooled[1][1]):
+        parts.append(f"Both maps have global average {m.pooled[0][1]:.3f}: only global "
+                     f"max tells them apart.")
+    return "<br>".join(parts)
 
 
 def _check_maps(maps):

@@ -10,15 +10,16 @@ explorers gallery.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import as_feature_map
-from ..receptive import layer_specs, receptive_field, unit_box
+from .._checks import as_image
+from ..receptive import RESNET50_STAGES, layer_specs, receptive_field, unit_box
 from ..receptive.specs import Conv2D, MaxPooling2D
 from ._base import Explorer
 
-__all__ = ["ReceptiveFieldExplorer", "PRESETS"]
+__all__ = ["ReceptiveFieldExplorer", "ReceptiveFieldModel", "receptive_field_model", "PRESETS"]
 
 
 def _chollet(pooled):
@@ -28,7 +29,7 @@ def _chollet(pooled):
     return [Conv2D(3, name="conv1"), Conv2D(3, name="conv2"), Conv2D(3, name="conv3")]
 
 
-#: preset name -> (description, list of LayerSpec)
+#: preset name -> (description, list of LayerSpec[, input side: the digit is enlarged to it])
 PRESETS = {
     "chollet_no_pool": ("Chollet's convnet without pooling: three 3×3 convolutions",
                         _chollet(False)),
@@ -43,6 +44,8 @@ PRESETS = {
                      Conv2D(3, padding="same", name="conv1_2"), MaxPooling2D(2, name="pool1"),
                      Conv2D(3, padding="same", name="conv2_1"),
                      Conv2D(3, padding="same", name="conv2_2"), MaxPooling2D(2, name="pool2")]),
+    "resnet50": ("ResNet50 (Keras): its longest path, stem to the last stage, on a 224×224 image",
+                 list(RESNET50_STAGES), 224),
 }
 
 
@@ -63,14 +66,16 @@ class ReceptiveFieldExplorer(Explorer):
     static_dpi = 80  # values printed in cells stay legible in the no-kernel view
 
     def __init__(self, layers="chollet_pooled", image=None):
-        self.model = None
+        self.network = None  # the tf.keras model given, if any
         if isinstance(layers, str):
             if layers not in PRESETS:
                 raise ValueError(f"layers must be one of the presets {tuple(PRESETS)}, a list of "
                                  f"layer specs or a tf.keras model; got {layers!r}")
-            self.description, specs = PRESETS[layers]
+            self.description, specs, *size = PRESETS[layers]
+            if image is None and size:
+                image = _enlarged_digit(size[0])
         elif hasattr(layers, "layers") and hasattr(layers, "inputs"):
-            self.model, specs, self.description = layers, layers, f"model {layers.name!r}"
+            self.network, specs, self.description = layers, layers, f"model {layers.name!r}"
         else:
             specs, self.description = layers, "your layers"
         self.specs, model_size = layer_specs(specs)
@@ -91,6 +96,7 @@ class ReceptiveFieldExplorer(Explorer):
                                  f"{self.picture.shape} image")
         self._erf_cache = {}
         self._erf_model = None
+        self._drawn_layer = None  # the layer whose grid, title and bars are drawn now
         super().__init__()
 
     # --- building ----------------------------------------------------------------------------
@@ -131,70 +137,55 @@ class ReceptiveFieldExplorer(Explorer):
         self.centre = self.dynamic(ax_img.plot([], [], "+", color="tab:red", ms=8, mew=1.5)[0])
         self.ax_img = ax_img
 
-        # the layer's grid, its title and the bars change with the layer only: background
+        # the layer's grid, its title and the bars change with the layer: dynamic (pasted from
+        # stamps; drawn in the axes' order: image, frame, title, then the unit's cell), so the
+        # background never changes
         self.grid_image = ax_grid.imshow(np.zeros((1, 1)), cmap="Reds", vmin=0, vmax=1,
                                          interpolation="nearest")
         ax_grid.set_xticks([])
         ax_grid.set_yticks([])
         self.grid_title = ax_grid.set_title("", fontsize=9)
-        self.unit_cell = self.dynamic(plot.window_rect(ax_grid, 0, 0, 1, 1, color="tab:red",
-                                                       lw=1.5))
+        self.unit_cell = plot.window_rect(ax_grid, 0, 0, 1, 1, color="tab:red", lw=1.5)
         self.unit_cell.set_fill(True)
         self.unit_cell.set_facecolor((1.0, 0.5, 0.4, 0.8))
+        self.dynamic(self.grid_image, *ax_grid.spines.values(), self.grid_title, self.unit_cell)
         self.ax_grid = ax_grid
 
         drawn = plot.rf_size_bars(self.records, ax_bars)
         self.bars = drawn["bars"]
+        self.dynamic(*self.bars.patches, *ax_bars.spines.values(), *drawn["labels"])
         ax_bars.set_title("receptive field by layer", fontsize=9)
-        self._drawn_layer = None
 
-    # --- drawing -----------------------------------------------------------------------------
+    # --- the model and drawing ----------------------------------------------------------------
+
+    def model(self, **values):
+        """The :class:`ReceptiveFieldModel` of the current state (or of ``values`` given)."""
+        v = {**self.state(), **values}
+        return receptive_field_model(self.records, self.picture.shape, v["layer"], v["row"],
+                                     v["col"], v["erf"])
 
     def _draw(self, layer, row, col, erf):
         from .. import plot
 
-        rec = self.records[layer]
-        oh, ow = rec.output_size
-        if not (0 <= row < oh and 0 <= col < ow):
-            raise ValueError(f"unit ({row}, {col}) is outside layer {rec.name!r}'s {oh}×{ow} grid")
-        box = unit_box(rec, row, col)
-        self.unit_box_now = box
-        plot.set_rf_box(self.box, box)
-        (t, b), (l, r) = box
-        self.centre.set_data([(l + r) / 2], [(t + b) / 2])
-        if layer != self._drawn_layer:  # a new layer: its grid, title and bars, full draw
+        m = receptive_field_model(self.records, self.picture.shape, layer, row, col, erf)
+        oh, ow = m.record.output_size
+        plot.set_rf_box(self.box, m.box)
+        self.centre.set_data([m.centre[1]], [m.centre[0]])
+        if layer != self._drawn_layer:  # a new layer: its grid, title and bars
             self._drawn_layer = layer
             self.grid_image.set_data(np.zeros((oh, ow)))
             self.grid_image.set_extent((-0.5, ow - 0.5, oh - 0.5, -0.5))
             self.ax_grid.set_xlim(-0.5, ow - 0.5)
             self.ax_grid.set_ylim(oh - 0.5, -0.5)
-            self.grid_title.set_text(f"layer {layer + 1} ({rec.name}): {oh}×{ow} units")
+            name = m.record.name if len(m.record.name) <= 12 else m.record.name[:11] + "…"
+            self.grid_title.set_text(f"layer {layer + 1} ({name}): {oh}×{ow} units")
             plot.set_rf_bars(self.bars.patches, layer)
-            self.request_relayout()
         plot.set_window(self.unit_cell, row, col, 1, 1)
-
-        note = ""
         if erf:
             heat = self.effective_rf(layer)
             self.erf_image.set_data(np.ma.masked_less(heat, 0.01))  # faint: transparent
-            self.erf_image.set_visible(True)
-            cr, cc = oh // 2, ow // 2
-            note = (f" Heat map: effective receptive field of the centre unit ({cr}, {cc}) of a "
-                    f"randomly initialised network, mean |gradient| over 16 noise images (Luo et "
-                    f"al. 2016).")
-            if (row, col) != (cr, cc):
-                note += " <i>It is drawn for the centre unit, not the one selected.</i>"
-        else:
-            self.erf_image.set_visible(False)
-        sizes = ", ".join(
-            f"{'<b>' if i == layer else ''}{i + 1} {html.escape(x.name)}: {x.size[0]}×{x.size[1]}"
-            f"{'</b>' if i == layer else ''}" for i, x in enumerate(self.records[: layer + 1]))
-        outside = " (part of it lies in the padding, outside the image)" if (
-            t < 0 or l < 0 or b >= self.picture.shape[0] or r >= self.picture.shape[1]) else ""
-        return (f"Unit ({row}, {col}) of layer {layer + 1} ({html.escape(rec.name)}) sees input "
-                f"rows {t}–{b}, cols {l}–{r}: {rec.size[0]}×{rec.size[1]} pixels{outside}; "
-                f"neighbouring units are {rec.jump[0]} pixels apart. Receptive field so far: "
-                f"{sizes}.{note}")
+        self.erf_image.set_visible(erf)
+        return _readout(m, self.records)
 
     def effective_rf(self, layer):
         """Effective receptive field of layer ``layer``'s centre unit (computed once, cached)."""
@@ -205,8 +196,8 @@ class ReceptiveFieldExplorer(Explorer):
         return self._erf_cache[layer]
 
     def _keras_model(self):
-        if self.model is not None:
-            return self.model
+        if self.network is not None:
+            return self.network
         if self._erf_model is None:
             import tensorflow as tf
 
@@ -229,23 +220,27 @@ class ReceptiveFieldExplorer(Explorer):
 
     # --- controls and the static face --------------------------------------------------------
 
-    def _on_change(self, change):
-        if getattr(self, "_syncing", False):
-            return
+    def _sync_ranges(self, change):
         if change["owner"] is self.controls["layer"]:
             oh, ow = self.records[change["new"]].output_size
-            self._syncing = True
-            try:
-                self.row.max, self.col.max = oh - 1, ow - 1
-            finally:
-                self._syncing = False
-        self.update()
+            self.controls["row"].max, self.controls["col"].max = oh - 1, ow - 1
 
     def _static_units(self, layer):
         oh, ow = self.records[layer].output_size
         return sorted({0, oh // 2, oh - 1}), sorted({0, ow // 2, ow - 1})
 
+    def _static_layers(self):
+        """Every layer of a short stack; of a long one (a real network) the last layer at each
+        resolution, as the bar chart labels them."""
+        from ..plot.receptive import milestone_layers
+
+        return sorted(milestone_layers(self.records))
+
     def valid_state(self, values):
+        if values["layer"] not in self._static_layers():
+            return False
+        if values["erf"] and len(self.records) > len(self._static_layers()):
+            return False  # a long stack: its effective fields need a large model; live only
         rows, cols = self._static_units(values["layer"])
         oh, ow = self.records[values["layer"]].output_size
         if values["erf"]:
@@ -255,9 +250,87 @@ class ReceptiveFieldExplorer(Explorer):
     def static_values(self, name):
         if name in ("row", "col"):
             axis = 0 if name == "row" else 1
-            return sorted({v for i in range(len(self.records))
-                           for v in self._static_units(i)[axis]})
+            return sorted({v for i in self._static_layers() for v in self._static_units(i)[axis]})
+        if name == "layer":
+            return self._static_layers()
+        if name == "erf" and len(self.records) > len(self._static_layers()):
+            return [False]
         return super().static_values(name)
+
+
+@dataclass(frozen=True)
+class ReceptiveFieldModel:
+    """What one state of the ReceptiveFieldExplorer shows, from :mod:`pooldemo.receptive_field`.
+
+    Attributes
+    ----------
+    layer, row, col, erf : the state
+    record : the layer's record of :func:`pooldemo.receptive_field.receptive_field`
+    box : ((top, bottom), (left, right))
+        Input pixels the unit sees (inclusive; may reach into the padding).
+    centre : (float, float)
+        Centre of the box (row, col).
+    outside : bool
+        Whether part of the box lies outside the image.
+    erf_unit : (int, int)
+        The unit whose effective receptive field the heat map shows (the layer's centre unit).
+    """
+
+    layer: int
+    row: int
+    col: int
+    erf: bool
+    record: object
+    box: tuple
+    centre: tuple
+    outside: bool
+    erf_unit: tuple
+
+
+def receptive_field_model(records, image_shape, layer, row, col, erf=False):
+    """The :class:`ReceptiveFieldModel` of a state, for ``records`` of an image of that shape."""
+    rec = records[layer]
+    oh, ow = rec.output_size
+    if not (0 <= row < oh and 0 <= col < ow):
+        raise ValueError(f"unit ({row}, {col}) is outside layer {rec.name!r}'s {oh}×{ow} grid")
+    box = unit_box(rec, row, col)
+    (top, bottom), (left, right) = box
+    outside = top < 0 or left < 0 or bottom >= image_shape[0] or right >= image_shape[1]
+    return ReceptiveFieldModel(layer=layer, row=row, col=col, erf=bool(erf), record=rec,
+                               box=box, centre=((top + bottom) / 2, (left + right) / 2),
+                               outside=outside,
+                               erf_unit=(oh // 2, ow // 2))
+
+
+def _readout(m, records):
+    """The readout HTML of a :class:`ReceptiveFieldModel`."""
+    rec = m.record
+    (top, bottom), (left, right) = m.box
+    note = ""
+    if m.erf:
+        cr, cc = m.erf_unit
+        note = (f" Heat map: effective receptive field of the centre unit ({cr}, {cc}) of a "
+                f"randomly initialised network, mean |gradient| over 16 noise images (Luo et "
+                f"al. 2016).")
+        if (m.row, m.col) != m.erf_unit:
+            note += " <i>It is drawn for the centre unit, not the one selected.</i>"
+    sizes = ", ".join(
+        f"{'<b>' if i == m.layer else ''}{i + 1} {html.escape(x.name)}: {x.size[0]}×{x.size[1]}"
+        f"{'</b>' if i == m.layer else ''}" for i, x in enumerate(records[: m.layer + 1]))
+    outside = " (part of it lies in the padding, outside the image)" if m.outside else ""
+    return (f"Unit ({m.row}, {m.col}) of layer {m.layer + 1} ({html.escape(rec.name)}) sees input "
+            f"rows {top}–{bottom}, cols {left}–{right}: {rec.size[0]}×{rec.size[1]} "
+            f"pixels{outside}; neighbouring units are {rec.jump[0]} pixels apart. Receptive "
+            f"field so far: {sizes}.{note}")
+
+
+def _enlarged_digit(side):
+    """The default MNIST 7, each pixel repeated to fill a ``side`` x ``side`` picture."""
+    from ..data import digit
+
+    factor = -(-side // 28)
+    big = np.kron(np.asarray(digit(7), dtype=float), np.ones((factor, factor)))
+    return big[:side, :side]
 
 
 def _image(image):
@@ -265,11 +338,4 @@ def _image(image):
         from ..data import digit
 
         return np.asarray(digit(7), dtype=float)
-    arr = as_feature_map(image, "image", ndims=(2,))
-    if arr.size == 0:
-        raise ValueError(f"image must not be empty, got shape {arr.shape}")
-    arr = arr.astype(float)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"image must hold finite numbers, got {int(np.sum(~np.isfinite(arr)))} "
-                         f"NaN or infinite values")
-    return arr
+    return as_image(image, "image")

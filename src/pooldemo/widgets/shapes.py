@@ -13,12 +13,13 @@ the explorers gallery.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 from .. import shapes
 from .._checks import check_positive_int
 from ._base import Explorer
 
-__all__ = ["ShapeExplorer"]
+__all__ = ["ShapeExplorer", "ShapeModel"]
 
 _TABLES = {}  # (blocks, downsample, head, filters, input_size) -> rows or error message
 
@@ -51,6 +52,8 @@ class ShapeExplorer(Explorer):
     """
 
     static_dpi = 80
+    #: lay out once (the placeholders reserve room for the longest names), then keep it
+    freeze_layout = True
 
     def __init__(self, blocks=3, downsample="max", head="flatten", max_blocks=4, filters=32,
                  input_size=28):
@@ -97,30 +100,31 @@ class ShapeExplorer(Explorer):
         self.dynamic(*[b for bars in a["bars"] for b in bars],
                      *[t for texts in a["values"] for t in texts], *a["labels"], a["message"],
                      self.total_text)
-        # lay out once (the placeholders reserve room for the longest names), then freeze it:
-        # updates only redraw the animated artists, never re-run the layout
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        FigureCanvasAgg(self.figure).draw()
-        self.figure.set_layout_engine("none")
+    def model(self, **values):
+        """The :class:`ShapeModel` of the current state (or of ``values`` given)."""
+        v = {**self.state(), **values}
+        table = convnet_table(v["blocks"], v["downsample"], v["head"], self.filters,
+                              self.input_size)
+        if isinstance(table, str):
+            return ShapeModel(v["blocks"], v["downsample"], v["head"], None, None, table)
+        return ShapeModel(v["blocks"], v["downsample"], v["head"], table,
+                          sum(r["params"] for r in table), None)
 
     def _draw(self, blocks, downsample, head):
         from .. import plot
 
-        table = convnet_table(blocks, downsample, head, self.filters, self.input_size)
-        if isinstance(table, str):
-            self.rows, self.total_params = None, None
-            plot.set_layer_bars(self.artists, [], message=_wrap(table))
+        m = self.model(blocks=blocks, downsample=downsample, head=head)
+        if m.error is not None:
+            plot.set_layer_bars(self.artists, [], message=_wrap(m.error))
             self.total_text.set_text(f"{blocks} blocks, {downsample}, {head} head: cannot be built")
             readout = (f'<b style="color:#b00020">Not possible</b> ({blocks} blocks, '
                        f"{html.escape(downsample)} down-sampling, {html.escape(head)} head): "
-                       f"{html.escape(table)}. Use fewer blocks, or down-sample less.")
+                       f"{html.escape(m.error)}. Use fewer blocks, or down-sample less.")
         else:
-            self.rows = table
-            self.total_params = sum(r["params"] for r in table)
-            plot.set_layer_bars(self.artists, table)
-            self.total_text.set_text(f"total {self.total_params:,} parameters")
-            readout = _table_html(table, self.total_params)
+            plot.set_layer_bars(self.artists, m.rows)
+            self.total_text.set_text(f"total {m.total_params:,} parameters")
+            readout = _table_html(m.rows, m.total_params)
         return readout
 
     def alt_text(self):
@@ -128,6 +132,22 @@ class ShapeExplorer(Explorer):
         return (f"Three bar charts, one row per layer of a convnet with {v['blocks']} conv blocks, "
                 f"{v['downsample']} down-sampling and a {v['head']} head: output values and "
                 f"parameters on log scales, and receptive-field width in pixels.")
+
+
+@dataclass(frozen=True)
+class ShapeModel:
+    """One setting of the ShapeExplorer, from :func:`pooldemo.shapes.convnet_table`.
+
+    ``rows`` (per layer: name, type, output shape, parameters, receptive field, jump, MACs) and
+    ``total_params`` are None and ``error`` says why when the network cannot be built.
+    """
+
+    blocks: int
+    downsample: str
+    head: str
+    rows: list | None
+    total_params: int | None
+    error: str | None
 
 
 def _wrap(text, width=26):

@@ -13,6 +13,7 @@ images and filters give other numbers. Used in: the invariance chapter, the expl
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,12 +21,28 @@ from .. import shift
 from .._checks import as_feature_map, as_image
 from ._base import Explorer
 
-__all__ = ["ShiftExplorer"]
+__all__ = ["ShiftExplorer", "ShiftModel"]
 
 _STATIC_DX = range(-4, 5)
 #: which MNIST test "7" is the default image (index 0 has a crossbar)
 DEFAULT_INDEX = 4
 _STATIC_DY = (-2, 0, 2)
+
+
+@dataclass(frozen=True, eq=False)
+class ShiftModel:
+    """One shift of the ShiftExplorer, from :mod:`pooldemo.shift` (no drawing).
+
+    ``features`` is :func:`pooldemo.shift.shift_features` of the shifted image, ``curves``
+    :func:`pooldemo.shift.invariance_curves` over every dx at this dy, and ``change`` each
+    representation's relative change at this shift (the curves' values at dx).
+    """
+
+    dx: int
+    dy: int
+    features: dict
+    curves: dict
+    change: dict
 
 
 class ShiftExplorer(Explorer):
@@ -119,26 +136,33 @@ class ShiftExplorer(Explorer):
                                                        kernel=self.filter)
         return self._curves[dy]
 
+    def model(self, **values):
+        """The :class:`ShiftModel` of the current state (or of ``values`` given)."""
+        v = {**self.state(), **values}
+        dx, dy = v["dx"], v["dy"]
+        curves = self.curves(dy)
+        i = self.shifts.index(dx)
+        return ShiftModel(dx=dx, dy=dy, features=self.features(dx, dy), curves=curves,
+                          change={name: float(c[i]) for name, c in curves.items()})
+
     def _draw(self, dx, dy):
         from .. import plot
 
-        self.current = self.features(dx, dy)
-        curves = self.curves(dy)
-        top = max(float(v.max()) for v in curves.values())
+        m = self.model(dx=dx, dy=dy)
+        top = max(float(v.max()) for v in m.curves.values())
         if top > self._ymax:
             self._ymax = 1.1 * top
             ax = self.artists["curves"]["ax"]
             ax.set_ylim(-0.03 * self._ymax, self._ymax)
             self.request_relayout()
-        plot.set_shift_panels(self.artists, self.current, self.shifts, curves, dx)
-        i = self.shifts.index(dx)
-        change = {name: float(v[i]) for name, v in curves.items()}
+        plot.set_shift_panels(self.artists, m.features, self.shifts, m.curves, dx)
+        change = m.change
         return (f"Shift ({dx:+d}, {dy:+d}) pixels. Relative change against the unshifted image: "
                 f"conv features <b>{change['conv']:.0%}</b>, 2x2 max-pooled "
                 f"<b>{change['max_pool']:.0%}</b>, global max <b>{change['global_max']:.0%}</b>, "
                 f"global average <b>{change['global_average']:.0%}</b>. Global max now "
-                f"{float(self.current['global_max']):.3f}, global average "
-                f"{float(self.current['global_average']):.4f}.")
+                f"{float(m.features['global_max']):.3f}, global average "
+                f"{float(m.features['global_average']):.4f}.")
 
     def alt_text(self):
         v = self.state()
