@@ -40,6 +40,7 @@ Results go to bench/results/latest.md (and are printed).
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import os
@@ -299,18 +300,10 @@ def bench_kernels(repeat=25):
     rows = []
     for shape, k, s, padding, reduce in KERNEL_ROWS:
         x = rng.standard_normal(shape).astype(np.float32)
-        xt = tf.constant(x)
         tf_fn = tf.nn.max_pool2d if reduce == "max" else tf.nn.avg_pool2d
-
-        def ours():
-            return pooldemo.pool2d(x, k, s, padding, reduce)
-
-        def theirs():
-            return tf_fn(xt, k, s, padding.upper()).numpy()
-
-        def copy():
-            return x.copy()
-
+        ours = functools.partial(pooldemo.pool2d, x, k, s, padding, reduce)
+        theirs = functools.partial(_tf_pool, tf_fn, tf.constant(x), k, s, padding.upper())
+        copy = x.copy
         out, ref = ours(), theirs()
         assert out.shape == ref.shape and out.dtype == ref.dtype, (shape, out.shape, ref.shape)
         if reduce == "max":
@@ -329,7 +322,7 @@ def bench_kernels(repeat=25):
         if shape[1:] == (28, 28, 32) and padding == "valid":
             loop_out = loop_pool(x[0], k, s, reduce)
             assert np.allclose(loop_out, out[0], rtol=1e-6, atol=1e-6)
-            t_loop = min(timed(lambda: loop_pool(x[0], k, s, reduce), 3))
+            t_loop = min(timed(functools.partial(loop_pool, x[0], k, s, reduce), 3))
         rows.append(dict(shape=shape, k=k, s=s, padding=padding, reduce=reduce,
                          ours=best["ours"], tf=best["tf"], copy=best["copy"], median=med,
                          loop=t_loop, peak=_peak_bytes(ours), out=out.nbytes))
@@ -378,6 +371,10 @@ def bench_kernels(repeat=25):
     print("\n".join(f"kernels: {_row_name(r)}: pool2d / TF {r['vs_tf']:.2f}, / copy "
                     f"{r['vs_copy']:.2f}" for r in rows), flush=True)
     return lines, rows
+
+
+def _tf_pool(fn, xt, k, s, padding):
+    return fn(xt, k, s, padding).numpy()
 
 
 def _row_name(r):

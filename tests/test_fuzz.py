@@ -71,7 +71,8 @@ def maps(ranks=(0, 1, 2, 3, 4, 5), max_side=6, dtypes=DTYPES):
 
 def size_args(low=1, high=5):
     """Mostly valid window sizes / strides, plus every kind of bad one."""
-    good = st.one_of(st.integers(low, high), st.tuples(st.integers(low, high), st.integers(low, high)),
+    good = st.one_of(st.integers(low, high),
+                     st.tuples(st.integers(low, high), st.integers(low, high)),
                      st.integers(low, high).map(np.int64))
     bad = st.one_of(
         st.integers(-3, 0), st.booleans(), st.floats(allow_nan=True), st.just(2.0),
@@ -162,8 +163,10 @@ def tf_bounds(n, k, s, padding):
 def ref_window_args(x, pool_size, strides, padding):
     """Check the arguments in any order: every bad argument is collected."""
     bad, arr, k, s, pad = [], None, None, None, None
-    for name, check in (("x", lambda: ref_map(x)), ("pool_size", lambda: ref_pair(pool_size, "pool_size")),
-                        ("strides", lambda: None if strides is None else ref_pair(strides, "strides")),
+    for name, check in (("x", lambda: ref_map(x)),
+                        ("pool_size", lambda: ref_pair(pool_size, "pool_size")),
+                        ("strides",
+                         lambda: None if strides is None else ref_pair(strides, "strides")),
                         ("padding", lambda: ref_padding(padding))):
         try:
             value = check()
@@ -442,9 +445,11 @@ def test_nan_rules_against_keras_layers(tf):
     ours = pooling.pool2d(x, 2, reduce="average")
     assert np.isnan(keras_avg[0, 0, 0, 0]) and np.isnan(ours[0, 0, 0, 0])
     assert ours[0, 0, 1, 0] == keras_avg[0, 0, 1, 0] == 0.25
-    assert np.isnan(np.median([5, np.nan])) and np.isnan(pooling.pool2d(x, 2, reduce="median")[0, 0, 0, 0])
+    assert np.isnan(np.median([5, np.nan]))
+    assert np.isnan(pooling.pool2d(x, 2, reduce="median")[0, 0, 0, 0])
     # global pooling propagates NaN for every reduction, as GlobalMaxPooling2D does
-    for reduce, klass in (("max", layer.GlobalMaxPooling2D), ("average", layer.GlobalAveragePooling2D)):
+    for reduce, klass in (("max", layer.GlobalMaxPooling2D),
+                          ("average", layer.GlobalAveragePooling2D)):
         assert np.isnan(klass()(x).numpy()[0, 0]) and np.isnan(pooling.global_pool(x, reduce)[0, 0])
     assert np.isnan(pooling.global_pool(x, "min")[0, 0])
     only_nan = np.full((1, 2, 2, 1), np.nan, dtype="float32")
@@ -565,17 +570,18 @@ def ref_rf(layers, n):
 
 
 LAYER = st.one_of(
-    st.tuples(st.just("conv"), st.integers(1, 7), st.integers(1, 3), st.sampled_from(["valid", "same"]),
-              st.integers(1, 3)),
-    st.tuples(st.just("pool"), st.integers(1, 4), st.integers(1, 4), st.sampled_from(["valid", "same"]),
-              st.just(1)),
+    st.tuples(st.just("conv"), st.integers(1, 7), st.integers(1, 3),
+              st.sampled_from(["valid", "same"]), st.integers(1, 3)),
+    st.tuples(st.just("pool"), st.integers(1, 4), st.integers(1, 4),
+              st.sampled_from(["valid", "same"]), st.just(1)),
     st.tuples(st.just("zeropad"), st.just(1), st.just(1), st.integers(0, 3), st.just(1)),
 )
 
 
 @fuzz(800)
 @given(layers=st.lists(LAYER, max_size=7),
-       n=st.one_of(st.none(), st.integers(1, 64)), probe=st.tuples(st.integers(0, 8), st.integers(0, 8)))
+       n=st.one_of(st.none(), st.integers(1, 64)),
+       probe=st.tuples(st.integers(0, 8), st.integers(0, 8)))
 def test_receptive_field(layers, n, probe):
     COUNT["receptive_field"] += 1
     specs = [rfm.specs.Conv2D(k, s, p, d) if kind == "conv" else rfm.specs.MaxPooling2D(k, s, p)
@@ -603,8 +609,8 @@ BAD_LAYER_ARGS = st.one_of(st.integers(-3, 0), st.booleans(), st.floats(), st.sa
 @given(kind=st.sampled_from(["conv", "pool", "zeropad", "global", "flatten", "pointwise", "dense",
                              "", 3]),
        kernel=BAD_LAYER_ARGS, stride=BAD_LAYER_ARGS, dilation=BAD_LAYER_ARGS, padding=PADDINGS,
-       pad=st.one_of(BAD_LAYER_ARGS, st.sampled_from([((1, 2), (0, 1)), ((1, -1), (0, 0)), (1, 2, 3),
-                                                      ((1, 2), 3)])))
+       pad=st.one_of(BAD_LAYER_ARGS, st.sampled_from([((1, 2), (0, 1)), ((1, -1), (0, 0)),
+                                                      (1, 2, 3), ((1, 2), 3)])))
 def test_layer_spec_validation(kind, kernel, stride, dilation, padding, pad):
     COUNT["LayerSpec"] += 1
 
@@ -640,7 +646,8 @@ def test_layer_spec_validation(kind, kernel, stride, dilation, padding, pad):
     got = call(lambda: rfm.LayerSpec(kind, kernel, stride, padding, dilation, pad), oracle)
     if got is not None:
         spec, _ = got
-        assert spec.kernel == ((kernel,) * 2 if not isinstance(kernel, (tuple, list)) else tuple(kernel))
+        want = (kernel,) * 2 if not isinstance(kernel, (tuple, list)) else tuple(kernel)
+        assert spec.kernel == want
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -839,7 +846,8 @@ def test_other_public_functions_fail_cleanly(module, name, func):
     import inspect
 
     n_required = sum(1 for p in inspect.signature(func).parameters.values()
-                     if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+                     if p.default is p.empty
+                     and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
     n_args = max(n_required, 1)
 
     @fuzz(250)
@@ -857,7 +865,6 @@ def test_other_public_functions_fail_cleanly(module, name, func):
 # --- explorer constructors ----------------------------------------------------------------------
 
 def explorer_classes():
-
     out = []
     for name in pooldemo.widgets.__all__:
         if name == "Explorer":

@@ -3,6 +3,8 @@
 import contextlib
 import multiprocessing
 import os
+import time
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -241,12 +243,15 @@ def kernel_case(draw, max_side=12):
 
 
 @contextlib.contextmanager
-def counted_pool(block_bytes=None, parallel_bytes=None, workers=None):
+def counted_pool(block_bytes=None, parallel_bytes=None, workers=None, solo_calls=0):
     """Yields the list of calls that hand blocks to the thread pool; optionally cuts every map
-    into blocks of a few rows and runs them on a pool of two threads."""
+    into blocks of a few rows and runs them on a pool of two threads. By default the threads are
+    used even when they did not pay (as on a busy machine) on the last call."""
     calls, executor = [], pooling._executor
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(pooling, "_executor", lambda: calls.append(1) or executor())
+        mp.setattr(pooling, "_SOLO", [0])
+        mp.setattr(pooling, "_SOLO_CALLS", solo_calls)
         for name, value in (("_BLOCK_BYTES", block_bytes), ("_PARALLEL_BYTES", parallel_bytes),
                             ("_WORKERS", workers)):
             if value is not None:
@@ -368,3 +373,37 @@ def test_average_of_tiny_values_rounds_as_a_division(dtype):
         for padding in ("valid", "same"):
             got = pool2d(x, k, 1, padding, "average")
             assert_same_result(got, plain_pool(x, k, (1, 1), padding, "average"), "average")
+
+
+def test_threads_that_do_not_pay_are_left_alone_for_a_while():
+    """Blocks that wait instead of computing (like threads that find no free core) get less CPU
+    time than the wall time: the next calls run on the calling thread only."""
+    out = np.empty((1, 8, 2, 1))
+    pooling._executor()  # (the call that starts the pool's threads is not judged)
+    with counted_pool(block_bytes=64, parallel_bytes=0, workers=2, solo_calls=2) as calls:
+        pooling._run_blocks(lambda *b: time.sleep(0.002), out, in_row=100)
+        assert len(calls) == 1 and pooling._SOLO == [2]
+        for _ in range(2):
+            pooling._run_blocks(lambda *b: time.sleep(0.002), out, in_row=100)
+        assert len(calls) == 1  # alone, twice
+        pooling._run_blocks(lambda *b: None, out, in_row=100)
+        assert len(calls) == 2  # the while is over
+
+
+def test_peak_memory_stays_within_twice_the_output():
+    """No padded copy, and the scratch rows of the separable max stay within half the output;
+    a wide map with few output rows falls back to the direct folds rather than exceed that."""
+    for shape, k, s, reduce in (((1, 64, 96, 32), 3, 2, "max"), ((1, 3, 4000, 16), 3, 2, "max"),
+                                ((2, 60, 60, 16), 3, 1, "min"), ((1, 80, 80, 32), 2, 2, "average"),
+                                ((3, 33, 35, 8), 3, 2, "average")):
+        x = np.random.default_rng(6).normal(size=shape).astype("float32")
+        with counted_pool(workers=2):  # two blocks at a time, each with its scratch
+            out = pool2d(x, k, s, "same", reduce)
+            tracemalloc.start()
+            try:
+                base = tracemalloc.get_traced_memory()[0]
+                pool2d(x, k, s, "same", reduce)
+                peak = tracemalloc.get_traced_memory()[1] - base
+            finally:
+                tracemalloc.stop()
+        assert peak <= 2 * out.nbytes + 32768, (shape, k, s, reduce, peak / out.nbytes)

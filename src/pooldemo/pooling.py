@@ -8,7 +8,7 @@ has ``ceil(i / s)`` cells; the ``max((ceil(i / s) - 1) * s + k - i, 0)`` padded 
 the extra one at the bottom/right, and padded cells are simply not part of a window: they never win
 a max and are not counted in an average.
 
-NaN, as TensorFlow does it (checked against TensorFlow 2.21 in ``tests/test_pooling_tf.py``):
+NaN, as TensorFlow does it (checked against TensorFlow 2.21 in ``tests/test_fuzz.py``):
 
 - "max" and "min" ignore NaN, like ``tf.nn.max_pool2d``: ``[5, NaN, -1, 2]`` pools to 5. A window
   holding only NaN gives NaN (TensorFlow returns the lowest float32, -3.4e38, there; it also turns
@@ -18,7 +18,9 @@ NaN, as TensorFlow does it (checked against TensorFlow 2.21 in ``tests/test_pool
 
 Speed: "max", "min" and "average" fold shifted strided slices of the map (no padded copy, no
 window copies) over blocks of rows small enough for a core's cache; large maps run their blocks
-on a thread pool, one thread per core (numpy releases the GIL inside its loops).
+on a thread pool, one thread per core (numpy releases the GIL inside its loops), unless the
+other cores turned out to be busy. The results are those of padding the map and folding one
+slice per window cell (``tests/test_pooling.py`` checks it, bit for bit for "average").
 
 Used in: every chapter.
 """
@@ -29,6 +31,7 @@ import contextlib
 import functools
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -337,9 +340,12 @@ def _extreme(x4, k, s, padding, name):
     out = np.empty((n, rows[-1][1] if rows else 0, cols[-1][1] if cols else 0, c), x4.dtype)
     if out.size == 0:
         return out
-    # passes over output-sized arrays: rows then columns, against one per window cell
-    separable = (k[0] - 1) * s[1] + k[1] - 1 < k[0] * k[1] - 1
-    scratch_row = w * c * x4.itemsize if separable else 0
+    # passes over output-sized arrays: rows then columns, against one per window cell; the
+    # scratch rows of the running blocks must fit in half the output (see _run_blocks)
+    scratch_row = w * c * x4.itemsize
+    separable = ((k[0] - 1) * s[1] + k[1] - 1 < k[0] * k[1] - 1
+                 and out.nbytes >= 2 * _WORKERS * scratch_row)
+    scratch_row = scratch_row if separable else 0
 
     def block(n0, n1, a, b):
         src, part, steps = x4[n0:n1], _clip_groups(rows, a, b, s[0]), s
@@ -404,10 +410,15 @@ def _average(x4, k, s, padding):
 
 # Work is cut into blocks of about _BLOCK_BYTES (input rows, scratch and output together), so
 # that a block stays in one core's L2 cache. From _PARALLEL_BYTES on, the blocks run on a thread
-# pool with one thread per core: numpy releases the GIL inside its loops.
+# pool with one thread per core: numpy releases the GIL inside its loops. When the threads got
+# less than _PAID cores' worth of CPU time between them (the other cores are busy with other
+# work), threads only cost: the next _SOLO_CALLS large maps run on the calling thread alone.
 _BLOCK_BYTES = 1 << 21
 _PARALLEL_BYTES = 1 << 20
 _WORKERS = max(1, min(os.cpu_count() or 1, 8))
+_PAID = 1.25
+_SOLO_CALLS = 8
+_SOLO = [0]  # how many more large maps run on the calling thread alone
 _POOL = []  # the ThreadPoolExecutor, made on first use (and forgotten in a forked child)
 _POOL_LOCK = threading.Lock()
 
@@ -419,8 +430,15 @@ def _executor():
         return _POOL[0]
 
 
-if hasattr(os, "register_at_fork"):  # a forked child has no pool threads
-    os.register_at_fork(after_in_child=_POOL.clear)
+def _forget_pool():
+    """In a forked child: the parent's pool threads do not exist, its lock may be held."""
+    global _POOL_LOCK
+    _POOL.clear()
+    _POOL_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _run_blocks(block, out, in_row, scratch_row=0):
@@ -433,6 +451,9 @@ def _run_blocks(block, out, in_row, scratch_row=0):
     n, oh = out.shape[:2]
     row = in_row + scratch_row + out.nbytes // max(n * oh, 1)
     workers = _WORKERS if n * oh * row >= _PARALLEL_BYTES else 1
+    if workers > 1 and _SOLO[0] > 0:
+        _SOLO[0] -= 1
+        workers = 1
     rows = max(1, _BLOCK_BYTES // row)  # output rows per block, over all its images
     if scratch_row:
         rows = min(rows, max(1, out.nbytes // (2 * workers * scratch_row)))
@@ -455,20 +476,26 @@ def _run_blocks(block, out, in_row, scratch_row=0):
     # the calling thread works too, and every thread takes the next block when it is free: a
     # pool thread that gets no core (a busy machine) leaves its share to the others, and is not
     # waited for if it has not started when the work is done
-    todo, lock, failed = iter(blocks), threading.Lock(), []
+    todo, lock, failed, cpu = iter(blocks), threading.Lock(), [], []
 
     def work():
-        while not failed:
-            with lock:
-                args = next(todo, None)
-            if args is None:
-                return
-            try:
-                block(*args)
-            except BaseException:
-                failed.append(True)
-                raise
+        start = time.thread_time()
+        try:
+            while not failed:
+                with lock:
+                    args = next(todo, None)
+                if args is None:
+                    return
+                try:
+                    block(*args)
+                except BaseException:
+                    failed.append(True)
+                    raise
+        finally:
+            cpu.append(time.thread_time() - start)
 
+    new_pool = not _POOL  # (starting its threads is not a sign of a busy machine)
+    start = time.perf_counter()
     helpers = [_executor().submit(work) for _ in range(workers - 1)]
     try:
         work()
@@ -476,6 +503,8 @@ def _run_blocks(block, out, in_row, scratch_row=0):
         for helper in helpers:
             if not helper.cancel():
                 helper.result()
+    if sum(cpu) < _PAID * (time.perf_counter() - start) and not new_pool:
+        _SOLO[0] = _SOLO_CALLS
 
 
 def _check_reduce(reduce):
