@@ -21,31 +21,28 @@ def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
+def _int_at_least(value, name, low, what):
+    """``value`` as a Python int if it is an integer >= ``low``, else raise naming ``what``."""
+    if not _is_int(value):
+        raise TypeError(f"{name} must be {what}, got {value!r} ({type(value).__name__})")
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return int(value)
+
+
 def check_int(value, name):
     """Return ``value`` as a Python int if it is an integer (of any sign), else raise."""
-    if not _is_int(value):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
-    return int(value)
+    return _int_at_least(value, name, None, "an integer")
 
 
 def check_positive_int(value, name):
     """Return ``value`` as a Python int if it is a positive integer, else raise."""
-    if not _is_int(value):
-        raise TypeError(f"{name} must be a positive integer, got {value!r} "
-                        f"({type(value).__name__})")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+    return _int_at_least(value, name, 1, "a positive integer")
 
 
 def check_nonnegative_int(value, name):
     """Return ``value`` as a Python int if it is an integer >= 0, else raise."""
-    if not _is_int(value):
-        raise TypeError(f"{name} must be a non-negative integer, got {value!r} "
-                        f"({type(value).__name__})")
-    if value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    return int(value)
+    return _int_at_least(value, name, 0, "a non-negative integer")
 
 
 def check_seed(seed, name="seed"):
