@@ -213,11 +213,15 @@ def test_pooling_probe_edges_beat_pixels_when_pooled_hard(tmp_path, monkeypatch)
         ee.pooling_probe(pool_sizes=(29,))
 
 
-@pytest.mark.parametrize("bad", [0, 1.5, -0.2, True, "small"])
-def test_fabric_dataset_rejects_bad_rip_scale(bad):
+@pytest.mark.parametrize("bad, exc, words", [
+    (0, ValueError, "rip_scale must be in \\(0, 1\\]"), (1.5, ValueError, "rip_scale must be in"),
+    (-0.2, ValueError, "rip_scale must be in"), (True, TypeError, "rip_scale must be a finite real"),
+    ("small", TypeError, "rip_scale must be a finite real")])
+def test_fabric_dataset_rejects_bad_rip_scale(bad, exc, words):
+    """The checks' one rule: a wrong type is a TypeError, a value out of range a ValueError."""
     from pooldemo.fabric import fabric_dataset
 
-    with pytest.raises(ValueError, match="rip_scale must be a number in \\(0, 1\\]"):
+    with pytest.raises(exc, match=words):
         fabric_dataset("rip", 4, size=28, rip_scale=bad)
 
 

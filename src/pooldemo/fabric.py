@@ -23,12 +23,16 @@ Used in: the max-vs-average chapter and the FabricPoolingExplorer.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._checks import as_feature_map, check_positive_int
+from ._checks import (
+    as_feature_map,
+    check_nonnegative_int,
+    check_positive_int,
+    check_real,
+    check_seed,
+)
 
 __all__ = ["FABRIC_KINDS", "DEFAULT_COUNT", "fabric_image", "detector_maps", "thread_example",
            "fabric_dataset", "DARK_LEVEL", "RIP_GAIN"]
@@ -45,31 +49,6 @@ _WEAVE_PERIOD = 4
 _BASE = 0.55
 # wrinkle detector: RMS gradient (per pixel, after the blur) mapped to [0, 1] by a smooth step
 _GRAD_LOW, _GRAD_HIGH = 0.012, 0.035
-
-
-def _check_noise(noise):
-    if isinstance(noise, (bool, np.bool_)) or not isinstance(noise, numbers.Real) \
-            or not np.isfinite(noise):
-        raise TypeError(f"noise must be a finite real number, got {noise!r}")
-    if not 0 <= noise <= 1:
-        raise ValueError(f"noise must be in [0, 1], got {noise!r}")
-    return float(noise)
-
-
-def _check_count(count, name="count"):
-    if isinstance(count, (bool, np.bool_)) or not isinstance(count, numbers.Integral):
-        raise TypeError(f"{name} must be a non-negative integer or None, got {count!r}")
-    if count < 0:
-        raise ValueError(f"{name} must be a non-negative integer or None, got {count!r}")
-    return int(count)
-
-
-def _check_seed(seed):
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
 
 
 def _weave(size, rng, noise):
@@ -157,11 +136,11 @@ def fabric_image(kind="smooth", size=112, count=None, noise=0.05, seed=0):
     size = check_positive_int(size, "size")
     if size < 28:
         raise ValueError(f"size must be at least 28, got {size}")
-    count = DEFAULT_COUNT[kind] if count is None else _check_count(count)
+    count = DEFAULT_COUNT[kind] if count is None else check_nonnegative_int(count, "count")
     if kind == "smooth" and count:
         raise ValueError(f"count must be 0 or None for kind='smooth', got {count}")
-    noise = _check_noise(noise)
-    rng = np.random.default_rng(_check_seed(seed))
+    noise = check_real(noise, "noise", 0, 1)
+    rng = np.random.default_rng(check_seed(seed))
     n = {k: (count if k == kind else 0) for k in FABRIC_KINDS}
     return _render(size, n["rip"], n["wrinkles"], n["fold"], noise, rng)
 
@@ -288,11 +267,10 @@ def fabric_dataset(task, n, size=56, seed=0, noise=0.05, rip_scale=1.0):
     size = check_positive_int(size, "size")
     if size < 28:
         raise ValueError(f"size must be at least 28, got {size}")
-    noise = _check_noise(noise)
-    if isinstance(rip_scale, (bool, np.bool_)) or not isinstance(rip_scale, numbers.Real) \
-            or not 0 < rip_scale <= 1:
-        raise ValueError(f"rip_scale must be a number in (0, 1], got {rip_scale!r}")
-    rng = np.random.default_rng(_check_seed(seed))
+    noise = check_real(noise, "noise", 0, 1)
+    if check_real(rip_scale, "rip_scale", 0, 1) == 0:
+        raise ValueError(f"rip_scale must be in (0, 1], got {rip_scale!r}")
+    rng = np.random.default_rng(check_seed(seed))
     y = rng.permutation(np.arange(n) % 2).astype(np.int64)
     X = np.empty((n, size, size, 1), np.float32)
     for i, label in enumerate(y):
