@@ -13,13 +13,12 @@ apart, global max can. Used in: the max-vs-average chapter, the explorers galler
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import fabric
-from .._checks import as_feature_map, check_real, check_seed
+from .._checks import as_feature_map, check_int, check_real, check_seed
 from ..pooling import global_pool
 from ._base import Explorer
 
@@ -70,18 +69,14 @@ class FabricPoolingExplorer(Explorer):
             raise ValueError(f"kind must be one of {self._kind_values}, got {kind!r}")
         if count is None:
             count = fabric.DEFAULT_COUNT.get(kind) or 1
-        if isinstance(count, (bool, np.bool_)) or not isinstance(count, numbers.Integral):
-            raise TypeError(f"count must be an integer from 1 to 10, got {count!r}")
-        if not 1 <= count <= 10:
+        if not 1 <= check_int(count, "count") <= 10:
             raise ValueError(f"count must be from 1 to 10, got {count!r}")
         check_real(noise, "noise", 0, 0.3)
         if detector is None:
             detector = "wrinkle" if kind in ("wrinkles", "fold") else "rip"
         if detector not in _DETECTORS:
             raise ValueError(f"detector must be one of {_DETECTORS}, got {detector!r}")
-        if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real) \
-                or not 0.05 <= threshold <= 2:
-            raise ValueError(f"threshold must be a number from 0.05 to 2, got {threshold!r}")
+        check_real(threshold, "threshold", 0.05, 2)
         self.seed = check_seed(seed)
         top = max([2.0] + [float(np.max(m)) for m in self.user_maps.values()])
         low = min([0.0] + [float(np.min(m)) for m in self.user_maps.values()])

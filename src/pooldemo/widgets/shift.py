@@ -12,13 +12,12 @@ images and filters give other numbers. Used in: the invariance chapter, the expl
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import shift
-from .._checks import as_feature_map, as_image
+from .._checks import as_feature_map, as_image, check_int
 from ._base import Explorer
 
 __all__ = ["ShiftExplorer", "ShiftModel"]
@@ -84,9 +83,8 @@ class ShiftExplorer(Explorer):
         limit = min(8, min(x.shape) // 3)
         if max_shift is None:
             max_shift = min(6, limit)
-        for name, value in (("max_shift", max_shift), ("dx", dx), ("dy", dy)):
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-                raise TypeError(f"{name} must be an integer, got {value!r}")
+        max_shift, dx, dy = (check_int(v, n) for v, n in ((max_shift, "max_shift"), (dx, "dx"),
+                                                          (dy, "dy")))
         if not 1 <= max_shift <= limit:
             raise ValueError(f"max_shift must be from 1 to {limit} for an image of shape "
                              f"{x.shape}, got {max_shift}")
