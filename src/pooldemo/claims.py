@@ -48,7 +48,8 @@ than two" (1 vs 2)
         """Fail with :class:`ClaimError` unless ``holds`` is true."""
         if not isinstance(sentence, str) or not sentence:
             raise ValueError(f"sentence must be a non-empty str, got {sentence!r}")
-        if not isinstance(holds, bool) and type(holds).__name__ != "bool_":
+        numpy_bool = type(holds).__module__ == "numpy" and type(holds).__name__ in ("bool", "bool_")
+        if not isinstance(holds, bool) and not numpy_bool:
             raise TypeError(f"holds must be a bool, got {holds!r} ({type(holds).__name__})")
         self.checked.append(sentence)
         if not holds:

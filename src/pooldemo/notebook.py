@@ -54,7 +54,8 @@ def glue(name, variable, display=True):
     """myst-nb's ``glue(name, variable, display)``, or a stand-in without myst-nb.
 
     The stand-in keeps no value for the book's ``{glue}`` roles (there is no book there): it
-    displays ``variable`` if ``display`` is true, like myst-nb does in a notebook.
+    displays ``variable`` if ``display`` is true, like myst-nb does in a notebook. A numpy scalar
+    is glued as the Python number it holds (myst-nb formats ``{glue:text}`x:.1f``` only for those).
 
     Examples
     --------
@@ -62,6 +63,9 @@ def glue(name, variable, display=True):
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a non-empty str, got {name!r}")
+    if type(variable).__module__ == "numpy" and hasattr(variable, "item") \
+            and getattr(variable, "ndim", None) == 0:
+        variable = variable.item()  # a numpy scalar as a Python number: the roles can format it
     try:
         from myst_nb import glue as myst_glue
     except ImportError:
