@@ -314,9 +314,13 @@ def _readout(m, records):
                 f"al. 2016).")
         if (m.row, m.col) != m.erf_unit:
             note += " <i>It is drawn for the centre unit, not the one selected.</i>"
+    from ..plot.receptive import milestone_layers
+
+    shown = milestone_layers(records) | {m.layer}  # a long stack: the last layer per resolution
     sizes = ", ".join(
         f"{'<b>' if i == m.layer else ''}{i + 1} {html.escape(x.name)}: {x.size[0]}×{x.size[1]}"
-        f"{'</b>' if i == m.layer else ''}" for i, x in enumerate(records[: m.layer + 1]))
+        f"{'</b>' if i == m.layer else ''}" for i, x in enumerate(records[: m.layer + 1])
+        if i in shown)
     outside = " (part of it lies in the padding, outside the image)" if m.outside else ""
     return (f"Unit ({m.row}, {m.col}) of layer {m.layer + 1} ({html.escape(rec.name)}) sees input "
             f"rows {top}–{bottom}, cols {left}–{right}: {rec.size[0]}×{rec.size[1]} "
