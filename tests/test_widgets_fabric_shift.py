@@ -3,7 +3,6 @@ package functions, user data, the no-kernel HTML face, bad input."""
 
 import json
 import re
-from pathlib import Path
 
 import matplotlib.colors as mcolors
 import numpy as np
@@ -318,42 +317,34 @@ def test_shift_bad_input(kwargs, exc, words):
         pooldemo.ShiftExplorer(**kwargs)
 
 
-def test_html_faces_in_chromium(tmp_path, fab_html, shift_html):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.skip("no /usr/bin/chromium")
+def test_html_faces_in_chromium(tmp_path, browser, fab_html, shift_html):
     page_file = tmp_path / "faces.html"
     page_file.write_text("<!doctype html><meta charset='utf-8'><body>" + fab_html + shift_html
                          + "</body>", encoding="utf-8")
     errors, requests = [], []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update"])
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(page_file.as_uri())
-            fab, sh = page.locator(".pd-explorer").nth(0), page.locator(".pd-explorer").nth(1)
-            img = fab.locator("img.pd-image")
-            first = img.get_attribute("src")
-            assert first.startswith("data:image/png;base64,")
-            assert "max head says rip" in fab.locator(".pd-readout").inner_text()
-            fab.locator("select[data-pd-control='0']").select_option(label="thread example")
-            assert img.get_attribute("src") != first
-            assert "Both maps have global average 0.041" in fab.locator(".pd-readout").inner_text()
-            # wrinkles are precomputed with the wrinkle detector: the view moves there
-            fab.locator("select[data-pd-control='0']").select_option(label="many wrinkles")
-            assert fab.locator("select[data-pd-control='3']").input_value() == "1"
-            assert "head says wrinkled" in fab.locator(".pd-readout").inner_text()
-            dx = sh.locator("input[data-pd-control='0']")
-            dx.fill("7")                                          # dx = +3
-            assert "Shift (+3, +0)" in sh.locator(".pd-readout").inner_text()
-            assert sh.locator("[data-pd-value='0']").inner_text() == "3"
-        finally:
-            browser.close()
+    page = browser.new_page()
+    try:
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(page_file.as_uri())
+        fab, sh = page.locator(".pd-explorer").nth(0), page.locator(".pd-explorer").nth(1)
+        img = fab.locator("img.pd-image")
+        first = img.get_attribute("src")
+        assert first.startswith("data:image/png;base64,")
+        assert "max head says rip" in fab.locator(".pd-readout").inner_text()
+        fab.locator("select[data-pd-control='0']").select_option(label="thread example")
+        assert img.get_attribute("src") != first
+        assert "Both maps have global average 0.041" in fab.locator(".pd-readout").inner_text()
+        # wrinkles are precomputed with the wrinkle detector: the view moves there
+        fab.locator("select[data-pd-control='0']").select_option(label="many wrinkles")
+        assert fab.locator("select[data-pd-control='3']").input_value() == "1"
+        assert "head says wrinkled" in fab.locator(".pd-readout").inner_text()
+        dx = sh.locator("input[data-pd-control='0']")
+        dx.fill("7")                                          # dx = +3
+        assert "Shift (+3, +0)" in sh.locator(".pd-readout").inner_text()
+        assert sh.locator("[data-pd-value='0']").inner_text() == "3"
+    finally:
+        page.close()
     assert errors == []
     assert all(url.startswith(("file:", "data:")) for url in requests), requests

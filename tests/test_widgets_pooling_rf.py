@@ -7,7 +7,6 @@ no-kernel HTML face in Chromium.
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -409,54 +408,46 @@ def _frame_pixels(page, key):
     return compose(images, data["frames"], data["states"][key][0])
 
 
-def test_html_face_in_chromium(tmp_path, pooling_page):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.skip("no /usr/bin/chromium")
+def test_html_face_in_chromium(tmp_path, browser, pooling_page):
     page_file = tmp_path / "pooling.html"
     page_file.write_text("<!doctype html><meta charset='utf-8'><body>" + pooling_page
                          + "</body>", encoding="utf-8")
     errors, requests = [], []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update"])
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(page_file.as_uri())
-            img = page.locator("img.pd-image")
-            first = img.get_attribute("src")
-            assert first.startswith("data:image/png;base64,")
-            position = page.locator("input[data-pd-control='4']")
-            position.fill("4")  # range inputs: fill sets the value and fires input/change
-            second = img.get_attribute("src")
-            assert second != first
-            # the script pasted the frame's patches over its base: exactly the stored frame
-            assert np.array_equal(_png_pixels(second), _frame_pixels(pooling_page, "0,0,0,0,4"))
-            assert "output row 1, col 1" in page.locator(".pd-readout").inner_text()
-            # a larger pool has fewer windows: the view moves to the nearest precomputed one
-            position.fill("8")
-            page.locator("input[data-pd-control='0']").fill("1")  # pool size 3: 2x2 windows
-            readout = page.locator(".pd-readout").inner_text()
-            assert "Window 4 of 4" in readout
-            assert page.locator("[data-pd-value='0']").inner_text() == "3"
-            page.locator("select[data-pd-control='3']").select_option("1")  # average
-            assert "average =" in page.locator(".pd-readout").inner_text()
-            # play steps through this setting's windows and wraps after the last
-            page.locator("input[data-pd-control='0']").fill("0")  # pool size 2: 3x3 windows
-            position.fill("8")
-            page.locator("button[data-pd-play='4']").click()
-            page.wait_for_function(
-                "document.querySelector('[data-pd-value=\"4\"]').textContent === '0'",
-                timeout=5000)
-            page.locator("button[data-pd-play='4']").click()
-            assert "Window 1 of 9" in page.locator(".pd-readout").inner_text()
-        finally:
-            browser.close()
+    page = browser.new_page()
+    try:
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(page_file.as_uri())
+        img = page.locator("img.pd-image")
+        first = img.get_attribute("src")
+        assert first.startswith("data:image/png;base64,")
+        position = page.locator("input[data-pd-control='4']")
+        position.fill("4")  # range inputs: fill sets the value and fires input/change
+        second = img.get_attribute("src")
+        assert second != first
+        # the script pasted the frame's patches over its base: exactly the stored frame
+        assert np.array_equal(_png_pixels(second), _frame_pixels(pooling_page, "0,0,0,0,4"))
+        assert "output row 1, col 1" in page.locator(".pd-readout").inner_text()
+        # a larger pool has fewer windows: the view moves to the nearest precomputed one
+        position.fill("8")
+        page.locator("input[data-pd-control='0']").fill("1")  # pool size 3: 2x2 windows
+        readout = page.locator(".pd-readout").inner_text()
+        assert "Window 4 of 4" in readout
+        assert page.locator("[data-pd-value='0']").inner_text() == "3"
+        page.locator("select[data-pd-control='3']").select_option("1")  # average
+        assert "average =" in page.locator(".pd-readout").inner_text()
+        # play steps through this setting's windows and wraps after the last
+        page.locator("input[data-pd-control='0']").fill("0")  # pool size 2: 3x3 windows
+        position.fill("8")
+        page.locator("button[data-pd-play='4']").click()
+        page.wait_for_function(
+            "document.querySelector('[data-pd-value=\"4\"]').textContent === '0'",
+            timeout=5000)
+        page.locator("button[data-pd-play='4']").click()
+        assert "Window 1 of 9" in page.locator(".pd-readout").inner_text()
+    finally:
+        page.close()
     assert errors == []
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numbers
 
 from ._checks import check_choice, check_positive_int
+from .geometry import output_length
 from .models import convnet
 
 __all__ = ["DOWNSAMPLERS", "HEADS", "build_convnet", "convnet_sizes", "convnet_table",
@@ -95,7 +96,7 @@ def convnet_sizes(blocks=3, downsample="max", input_size=28):
                 f"blocks={blocks} is too many for input_size={input_size} with "
                 f"downsample={downsample!r}: {where} gets a {n}x{n} input, smaller than its 3x3 "
                 f"kernel")
-        n = (n - 3) // stride + 1
+        n = output_length(n, 3, stride, "valid")
         sizes.append((f"conv{b}", n))
         if b < blocks and downsample in ("max", "average"):
             if n < 2:
@@ -103,7 +104,7 @@ def convnet_sizes(blocks=3, downsample="max", input_size=28):
                     f"blocks={blocks} is too many for input_size={input_size} with "
                     f"downsample={downsample!r}: pool{b} gets a {n}x{n} input, smaller than its "
                     f"2x2 window")
-            n //= 2
+            n = output_length(n, 2, 2, "valid")
             sizes.append((f"pool{b}", n))
     return sizes
 

@@ -37,6 +37,8 @@ __all__ = ["MODELS", "EVIDENCE_PLAN", "evidence_run", "census", "downsampling",
 MODELS = {"VGG16": 4, "ResNet50": 8, "ResNet50V2": 8, "MobileNet": 4, "MobileNetV2": 5,
           "InceptionV3": 12, "Xception": 8, "DenseNet121": 20, "EfficientNetB0": 6,
           "ConvNeXtTiny": 8}
+#: nothing here is trained or sampled (no weights are used), so one run is the whole answer
+SAMPLED = False
 #: one setting per model; seed 0 only (nothing is random: no weights are used)
 EVIDENCE_PLAN = {name.lower(): {"params": {"model": name}, "seeds": (0,), "cost": cost}
                  for name, cost in MODELS.items()}

@@ -3,7 +3,7 @@
 Drawing one ``Text`` with Agg costs 1-3 ms on a small machine (font lookup, layout, glyph
 rendering), which is most of an explorer update when a figure carries numbers in cells or bars.
 The same strings come back again and again as a reader moves a control to and fro, so
-:class:`TextStamps` renders each (string, font, colour, alignment, dpi) once on a transparent
+:class:`Stamps` renders each (string, font, colour, alignment, dpi) once on a transparent
 scratch canvas of the figure's size, at the text's own position, crops it, and afterwards pastes
 the crop with ``renderer.draw_image`` (Agg's own alpha blending). The key includes the exact
 position, because Agg rounds glyph positions to whole pixels and a crop pasted elsewhere could
