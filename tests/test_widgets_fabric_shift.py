@@ -7,6 +7,7 @@ import re
 import matplotlib.colors as mcolors
 import numpy as np
 import pytest
+from conftest import watched_page
 
 import pooldemo
 from pooldemo import global_pool, pool2d
@@ -321,12 +322,8 @@ def test_html_faces_in_chromium(tmp_path, browser, fab_html, shift_html):
     page_file = tmp_path / "faces.html"
     page_file.write_text("<!doctype html><meta charset='utf-8'><body>" + fab_html + shift_html
                          + "</body>", encoding="utf-8")
-    errors, requests = [], []
-    page = browser.new_page()
+    page, errors, requests = watched_page(browser)
     try:
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: requests.append(r.url))
         page.goto(page_file.as_uri())
         fab, sh = page.locator(".pd-explorer").nth(0), page.locator(".pd-explorer").nth(1)
         img = fab.locator("img.pd-image")

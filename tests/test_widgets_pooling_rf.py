@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import watched_page
 from pooldemo.specs import Conv2D as conv
 from pooldemo.specs import MaxPooling2D as pool
 
@@ -412,12 +413,8 @@ def test_html_face_in_chromium(tmp_path, browser, pooling_page):
     page_file = tmp_path / "pooling.html"
     page_file.write_text("<!doctype html><meta charset='utf-8'><body>" + pooling_page
                          + "</body>", encoding="utf-8")
-    errors, requests = [], []
-    page = browser.new_page()
+    page, errors, requests = watched_page(browser)
     try:
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: requests.append(r.url))
         page.goto(page_file.as_uri())
         img = page.locator("img.pd-image")
         first = img.get_attribute("src")
