@@ -1,4 +1,4 @@
-"""The two speed-ups of explorer updates: text stamps and the fast PNG encoder.
+"""The two speed-ups of explorer updates: text and image stamps, and the fast PNG encoder.
 
 Both must be invisible: the same pixels as drawing the text with Agg, the same image after PNG
 decoding. The explorer-level test compares a blitted update (stamps, after many control changes)
@@ -49,58 +49,125 @@ def _draw(fig, background, texts, stamps=None):
     return np.array(fig.canvas.buffer_rgba())
 
 
-def test_stamps_give_the_pixels_of_text_draw():
+@pytest.fixture
+def crops(monkeypatch):
+    """Texts stamped whole (crops), as on a matplotlib without the glyph parts."""
+    from pooldemo.widgets import _stamps
+
+    monkeypatch.setattr(_stamps, "glyph_api_available", lambda: False)
+
+
+def test_glyph_stamps_give_the_pixels_of_text_draw():
+    from pooldemo.widgets import _stamps
+
+    assert _stamps.glyph_api_available()  # the pinned matplotlib has the parts
     fig, texts, bg = _figure_with_texts()
     direct = _draw(fig, bg, texts)
     stamps = Stamps(fig)
-    np.testing.assert_array_equal(_draw(fig, bg, texts, stamps), direct)  # stamps made
+    for _ in range(3):
+        np.testing.assert_array_equal(_draw(fig, bg, texts, stamps), direct)
+    upright = sum(t.get_rotation() == 0 for t in texts)
+    # the long title is drawn from its glyphs, then from a crop made of them; the rotated text
+    # is drawn the plain way, then from a crop made by Text.draw
+    assert 0 < upright < len(texts) and stamps.glyph_texts == 3 * upright - 1
+    assert stamps.plain == 1 and stamps.misses == stamps.hits == 2
+    made = stamps.glyph_misses
+    _draw(fig, bg, texts, stamps)
+    assert made > 0 and stamps.glyph_misses == made  # every glyph came from a stamp
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_glyph_stamps_at_random_places_fonts_and_strings(seed):
+    rng = np.random.default_rng(seed)
+    fig = Figure(figsize=(6, 4), dpi=(80, 100, 72, 80)[seed])
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    ax.imshow(rng.random((6, 8)))
+    fig.canvas.draw()
+    bg = fig.canvas.copy_from_bbox(fig.bbox)
+    strings = ["0", "0.04", "2.00", "global max", "Ab\ncd x", "−1.5 %", "W.AV", "fi ffl"]
+    texts = [ax.text(rng.uniform(-1, 8), rng.uniform(-1, 6), str(rng.choice(strings)),
+                     color=str(rng.choice(["w", "k", "red"])), alpha=rng.choice([None, 0.5]),
+                     fontsize=float(rng.choice([7, 8, 9.5, 12])),
+                     ha=str(rng.choice(["left", "center", "right"])),
+                     va=str(rng.choice(["center", "bottom", "top", "baseline"])),
+                     antialiased=bool(rng.random() > 0.1), animated=True)
+             for _ in range(60)]
+    stamps = Stamps(fig)
+    for _ in range(2):
+        np.testing.assert_array_equal(_draw(fig, bg, texts, stamps), _draw(fig, bg, texts))
+    assert stamps.glyph_texts > 0
+
+
+def test_a_new_number_in_a_cell_reuses_the_glyphs_drawn_there():
+    fig, texts, bg = _figure_with_texts(n=1)
+    t = texts[0]
+    t.set_ha("center")
+    stamps = Stamps(fig)
+    t.set_text("0.12")
+    _draw(fig, bg, [t], stamps)
+    made = stamps.glyph_misses
+    for number in ("0.21", "1.20", "2.01"):  # the same digits, equal widths: same sub-pixels
+        t.set_text(number)
+        np.testing.assert_array_equal(_draw(fig, bg, [t], stamps), _draw(fig, bg, [t]))
+    assert stamps.glyph_misses == made
+
+
+def test_stamps_give_the_pixels_of_text_draw(crops):
+    fig, texts, bg = _figure_with_texts()
+    direct = _draw(fig, bg, texts)
+    stamps = Stamps(fig)
+    np.testing.assert_array_equal(_draw(fig, bg, texts, stamps), direct)  # first sight: plain
+    np.testing.assert_array_equal(_draw(fig, bg, texts, stamps), direct)  # back: stamps made
     np.testing.assert_array_equal(_draw(fig, bg, texts, stamps), direct)  # every text a hit
-    assert stamps.hits == stamps.misses == len(texts)
+    assert stamps.plain == stamps.misses == stamps.hits == len(texts)
 
 
-def test_a_moved_text_gets_its_own_stamp():
+def test_a_moved_text_gets_its_own_stamp(crops):
     # Agg rounds glyph positions to whole pixels: a crop pasted elsewhere could be a pixel off
     fig, texts, bg = _figure_with_texts(n=1)
     t = texts[0]
     stamps = Stamps(fig)
-    for x in (0.3, 2.71, 5.5, 0.3):
+    for x in (0.3, 2.71, 5.5, 2.71, 5.5, 0.3, 0.3):
         t.set_x(x)
         np.testing.assert_array_equal(_draw(fig, bg, [t], stamps), _draw(fig, bg, [t]))
-    assert stamps.misses == 3 and stamps.hits == 1
+    assert stamps.plain == 3 and stamps.misses == 3 and stamps.hits == 1
 
 
-def test_a_changed_property_makes_a_new_stamp():
+def test_a_changed_property_makes_a_new_stamp(crops):
     fig, texts, bg = _figure_with_texts(n=1)
     t = texts[0]
     stamps = Stamps(fig)
     _draw(fig, bg, [t], stamps)
+    _draw(fig, bg, [t], stamps)
     for change in (lambda: t.set_text("other"), lambda: t.set_color("red"),
                    lambda: t.set_fontsize(13), lambda: t.set_ha("right")):
         change()
-        pasted = _draw(fig, bg, [t], stamps)
-        np.testing.assert_array_equal(pasted, _draw(fig, bg, [t]))
-    assert stamps.misses == 5 and stamps.hits == 0
+        for _ in range(2):  # drawn plain, then from a new stamp
+            np.testing.assert_array_equal(_draw(fig, bg, [t], stamps), _draw(fig, bg, [t]))
+    assert stamps.plain == stamps.misses == 5 and stamps.hits == 0
 
 
-def test_texts_a_stamp_cannot_reproduce_are_drawn_normally():
+def test_texts_a_stamp_cannot_reproduce_are_drawn_normally(crops):
     fig, texts, bg = _figure_with_texts(n=3)
     texts[0].set_bbox(dict(facecolor="yellow"))
     texts[1].set_clip_box(texts[1].axes.bbox)
     texts[1].set_clip_on(True)
     stamps = Stamps(fig)
     np.testing.assert_array_equal(_draw(fig, bg, texts[:2], stamps), _draw(fig, bg, texts[:2]))
-    assert stamps.misses == stamps.hits == 0
+    assert stamps.misses == stamps.hits == stamps.plain == 0
     texts[2].set_visible(False)
     np.testing.assert_array_equal(_draw(fig, bg, texts[2:3], stamps), _draw(fig, bg, []))
 
 
-def test_the_stamp_cache_is_bounded():
+def test_the_stamp_cache_is_bounded(crops):
     fig, texts, bg = _figure_with_texts(n=1)
     stamps = Stamps(fig, max_stamps=3)
     for i in range(10):
         texts[0].set_text(str(i))
         stamps.draw(texts[0])
-    assert len(stamps._stamps) <= 3
+        stamps.draw(texts[0])
+    assert stamps.misses == 10 and len(stamps._stamps) <= 3 and len(stamps._seen) <= 3
     with pytest.raises(ValueError, match="max_stamps must be at least 1, got 0"):
         Stamps(fig, max_stamps=0)
 
@@ -191,7 +258,7 @@ def test_no_fallback_on_the_pinned_matplotlib(name):
     import pooldemo
     from pooldemo.widgets import _stamps
 
-    assert _stamps.private_api_available()
+    assert _stamps.private_api_available() and _stamps.glyph_api_available()
     ex = getattr(pooldemo, name)()
     for control_name, control in ex.controls.items():
         for v in list(ex.static_values(control_name))[:3]:

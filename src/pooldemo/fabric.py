@@ -24,7 +24,6 @@ Used in: the max-vs-average chapter and the FabricPoolingExplorer.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ._checks import (
     as_feature_map,
@@ -51,21 +50,27 @@ _BASE = 0.55
 _GRAD_LOW, _GRAD_HIGH = 0.012, 0.035
 
 
+def _frame(size, rng):
+    """A random centre and angle, drawn from ``rng``, and the rotated pixel coordinates (u, v)
+    around them, (size, size) each: u along the angle, v across it."""
+    c = np.arange(size, dtype=np.float64)
+    margin = 0.2 * size
+    cy, cx = rng.uniform(margin, size - margin, 2)
+    theta = rng.uniform(0, np.pi)
+    cos, sin = np.cos(theta), np.sin(theta)
+    dx, dy = (c - cx)[None, :], (c - cy)[:, None]  # a row and a column: broadcasting is cheap
+    return dx * cos + dy * sin, -dx * sin + dy * cos
+
+
 def _weave(size, rng, noise):
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
-    k = 2 * np.pi / _WEAVE_PERIOD
-    img = _BASE + 0.07 * np.sin(k * (xx + 0.5)) * np.sin(k * (yy + 0.5))
+    wave = np.sin(2 * np.pi / _WEAVE_PERIOD * (np.arange(size, dtype=np.float64) + 0.5))
+    img = _BASE + (0.07 * wave[None, :]) * wave[:, None]
     return img + noise * rng.standard_normal((size, size))
 
 
 def _ridge(size, rng, length, strength):
     """A shaded ridge (derivative-of-Gaussian profile across, tapered along) at a random angle."""
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
-    margin = 0.2 * size
-    cy, cx = rng.uniform(margin, size - margin, 2)
-    theta = rng.uniform(0, np.pi)
-    u = (xx - cx) * np.cos(theta) + (yy - cy) * np.sin(theta)
-    v = -(xx - cx) * np.sin(theta) + (yy - cy) * np.cos(theta)
+    u, v = _frame(size, rng)
     width = max(1.6, size / 36)
     across = (v / width) * np.exp(0.5 - 0.5 * (v / width) ** 2)   # peak 1 at v = width
     along = np.exp(-((2 * u / length) ** 4))
@@ -74,13 +79,8 @@ def _ridge(size, rng, length, strength):
 
 def _hole(size, rng, scale=1.0):
     """Mask (0..1, 1 = hole) of an elliptic hole with a frayed edge, ``scale`` times the usual."""
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
     a, b = size * scale * rng.uniform(0.11, 0.13), size * scale * rng.uniform(0.075, 0.09)
-    margin = 0.2 * size
-    cy, cx = rng.uniform(margin, size - margin, 2)
-    theta = rng.uniform(0, np.pi)
-    u = (xx - cx) * np.cos(theta) + (yy - cy) * np.sin(theta)
-    v = -(xx - cx) * np.sin(theta) + (yy - cy) * np.cos(theta)
+    u, v = _frame(size, rng)
     rho = np.hypot(u / a, v / b)
     phi = np.arctan2(v, u)
     edge = 1.0 + sum(rng.uniform(-0.06, 0.06) * np.cos(m * phi + rng.uniform(0, 2 * np.pi))
@@ -146,7 +146,31 @@ def fabric_image(kind="smooth", size=112, count=None, noise=0.05, seed=0):
 
 
 def _box4(img):
-    return sliding_window_view(img, (_WEAVE_PERIOD, _WEAVE_PERIOD)).mean(axis=(2, 3))
+    """Mean of every 4x4 window, (H-3, W-3): each window's rows summed left to right, then the
+    row sums top to bottom (the order numpy's ``mean`` over a window view uses: same values)."""
+    p = _WEAVE_PERIOD
+    h, w = img.shape
+    rows = img[:, :w - p + 1].copy()
+    for j in range(1, p):
+        rows += img[:, j:w - p + 1 + j]
+    total = rows[:h - p + 1].copy()
+    for i in range(1, p):
+        total += rows[i:h - p + 1 + i]
+    return total / (p * p)
+
+
+def _dilate(mask, r):
+    """``mask`` grown by ``r`` cells in every direction (a (2r+1)x(2r+1) square), same shape:
+    the OR of shifted rows, then of shifted columns."""
+    padded = np.pad(mask, r)
+    n, (h, w) = 2 * r + 1, padded.shape
+    rows = padded[:h - n + 1].copy()
+    for i in range(1, n):
+        rows |= padded[i:h - n + 1 + i]
+    out = rows[:, :w - n + 1].copy()
+    for j in range(1, n):
+        out |= rows[:, j:w - n + 1 + j]
+    return out
 
 
 def detector_maps(image, grid=7):
@@ -189,7 +213,7 @@ def detector_maps(image, grid=7):
     gy, gx = np.gradient(blurred)
     energy = np.pad(gx ** 2 + gy ** 2, pad, mode="edge")
     # the rim of a hole is a strong edge too: the wrinkle detector ignores it
-    rim = sliding_window_view(np.pad(dark, 4), (9, 9)).any(axis=(2, 3))
+    rim = _dilate(dark, 4)
     energy[rim] = 0.0
     rip = np.clip(RIP_GAIN * _patch_means(dark.astype(np.float64), grid), 0, 2)
     rms = np.sqrt(_patch_means(energy, grid))
