@@ -35,7 +35,8 @@ def fabric_map(image=None, detector_map=None, grid=7, ax=None, vmax=2.0, title=N
     -------
     dict
         ``image`` (AxesImage of the fabric), ``map`` (AxesImage of the detector map), ``texts``
-        (grid x grid nested list of Text), ``lines`` (a list of one Line2D: the cell borders), ``title`` (Text).
+        (grid x grid nested list of Text), ``lines`` (a list of one Line2D: the cell borders),
+        ``title`` (Text).
     """
     if ax is None:
         _, ax = new_axes()

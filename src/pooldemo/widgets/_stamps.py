@@ -11,18 +11,18 @@ size, glyph, position within its pixel in 1/64ths). Agg places each glyph at
 same bitmap moved by as many pixels, so doing that arithmetic exactly as
 ``RendererAgg._draw_text_glyphs_and_boxes`` does and pasting the bitmap with the same
 ``draw_text_image`` gives exactly its pixels (tested). A digit drawn once in a cell is reused for
-every number later written there, so a new number costs about a fifth of ``Text.draw``.
+every number later written there, so a new number costs a quarter or less of ``Text.draw``. A
+long text (more than ``_LONG`` glyphs) seen a second time also gets a crop (below), made from
+its glyph bitmaps: one paste instead of many.
 
 Crops. Any other text (rotated, mathtext), and every text when the glyph parts of matplotlib are
-missing: the same strings come back again and again as a reader moves a control to and fro, so
-:class:`Stamps` draws a (string, font, colour, alignment, dpi) the plain way the first time; if
-it comes back, renders it once on a transparent scratch canvas of the figure's size, at the
-text's own position, crops it, and afterwards pastes the crop with ``renderer.draw_image`` (Agg's
-own alpha blending). Making a stamp costs about twice a plain draw, so a text seen only once (most
-of the numbers of a state a reader visits for the first time) never pays for one. The key includes the exact
-position, because Agg rounds glyph positions to whole pixels and a crop pasted elsewhere could
-land one pixel off; explorer texts stay where they are while their strings change, so this costs
-nothing, and the result is exactly the pixels ``Text.draw`` gives (tested).
+missing, is drawn the plain way the first time; if it comes back, it is rendered once on a
+transparent scratch canvas of the figure's size at its own position, cropped, and afterwards the
+crop is pasted with ``renderer.draw_image`` (Agg's own alpha blending). A text seen once never
+pays for a crop (about twice a plain draw). The key holds the exact position: Agg rounds glyph
+positions to whole pixels, so a crop pasted elsewhere could land one pixel off. Explorer texts
+stay where they are while their strings change, so this costs nothing, and the result is the
+pixels ``Text.draw`` gives (tested).
 
 Images (``AxesImage``) cost 2-4 ms each (masking, normalising, colour mapping and resampling to
 the screen). An explorer redraws all its dynamic images on every update, though a control
