@@ -269,8 +269,13 @@ def test_rf_effective_field_and_html(rfx, tf):
     rfx.controls["layer"].value = 2
     c = rfx.controls
     c["row"].value, c["col"].value = c["row"].max // 2, c["col"].max // 2
+    shown = []
+    rfx.readout.observe(lambda change: shown.append(change["new"]), "value")
     rfx.controls["erf"].value = True
     assert rfx.last_error is None, rfx.last_error
+    # the reader is told at once that a slow computation runs, then sees the new readout
+    assert "Computing the effective receptive field of layer 3" in shown[0]
+    assert "Computing" not in shown[-1] and "Computing" not in rfx.readout.value
     heat = rfx.effective_rf(2)
     assert rfx.effective_rf(2) is heat  # cached
     assert rfx.erf_image.get_visible()

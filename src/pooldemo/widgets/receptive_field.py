@@ -192,7 +192,19 @@ class ReceptiveFieldExplorer(Explorer):
         if layer not in self._erf_cache:
             from ..receptive import effective_receptive_field
 
-            self._erf_cache[layer] = effective_receptive_field(self._keras_model(), layer=layer)
+            # a live kernel sends this at once: the first field loads TensorFlow and builds the
+            # network (a second or two), the front end would otherwise look frozen
+            first = self._erf_model is None and self.network is None
+            shown = self.readout.value
+            self.readout.value = (
+                f"<i>Computing the effective receptive field of layer {layer + 1}"
+                f"{' (the first one loads TensorFlow and builds the network)' if first else ''}"
+                f"…</i>")
+            try:
+                self._erf_cache[layer] = effective_receptive_field(self._keras_model(),
+                                                                   layer=layer)
+            finally:
+                self.readout.value = shown
         return self._erf_cache[layer]
 
     def _keras_model(self):
