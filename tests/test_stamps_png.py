@@ -275,3 +275,18 @@ def test_without_the_private_parts_drawing_falls_back_to_the_plain_way(monkeypat
     stamps = Stamps(fig)
     np.testing.assert_array_equal(_draw(fig, bg, texts, stamps), direct)
     assert stamps.fallbacks == len(texts) and stamps.hits == stamps.misses == 0
+
+
+def test_glyph_stamps_follow_a_resized_canvas():
+    # the same display position on a taller canvas is a different place from the top
+    fig, texts, _ = _figure_with_texts(n=1)
+    t = texts[0]
+    t.set_transform(matplotlib.transforms.IdentityTransform())  # display pixels: stays put
+    t.set_position((40.3, 30.7))
+    stamps = Stamps(fig)
+    for height in (3, 4, 3):
+        fig.set_size_inches(5, height)
+        fig.canvas.draw()
+        bg = fig.canvas.copy_from_bbox(fig.bbox)
+        np.testing.assert_array_equal(_draw(fig, bg, [t], stamps), _draw(fig, bg, [t]))
+    assert stamps.glyph_texts == 3

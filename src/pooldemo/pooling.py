@@ -410,11 +410,12 @@ def _average(x4, k, s, padding):
 
 # Work is cut into blocks of about _BLOCK_BYTES (input rows, scratch and output together), so
 # that a block's scratch rows are still in cache when they are read back. 4 MB (twice this
-# machine's 2 MB of L2 per core) measured faster than 2 MB or 1 MB on 224x224x64 and 8x56x56x128
-# maps (fewer calls; the large shared L3 holds the rest). From _PARALLEL_BYTES on, the blocks run on a thread
-# pool with one thread per core: numpy releases the GIL inside its loops. When the threads got
-# less than _PAID cores' worth of CPU time between them (the other cores are busy with other
-# work), threads only cost: the next _SOLO_CALLS large maps run on the calling thread alone.
+# machine's 2 MB of L2 per core) measured faster than 2 MB or 1 MB on 224x224x64 and
+# 8x56x56x128 maps (fewer calls; the large shared L3 holds the rest). From _PARALLEL_BYTES on,
+# the blocks run on a thread pool with one thread per core: numpy releases the GIL inside its
+# loops. When the threads got less than _PAID cores' worth of CPU time between them (the other
+# cores are busy with other work), threads only cost: the next _SOLO_CALLS large maps run on
+# the calling thread alone.
 _BLOCK_BYTES = 1 << 22
 _PARALLEL_BYTES = 1 << 20
 _WORKERS = max(1, min(os.cpu_count() or 1, 8))

@@ -172,7 +172,8 @@ class Stamps:
         if text.get_rotation() % 360 or not renderer.flipy():
             return False
         flags = get_hinting_flag()
-        pkey = (key, flags)
+        # the corners count from the canvas top: its size belongs to the key
+        pkey = (key, flags, renderer.width, renderer.height)
         plan = self._plans.get(pkey)  # this text here before: its glyphs' bitmaps and corners
         if plan is None:
             lkey = (key[:-2], flags)  # the key without the position
