@@ -66,7 +66,7 @@ class Stamps:
         self._stamps = {}
         self._images = {}
         self._scratch = None
-        self._seen = set()  # keys of texts drawn once, without a stamp
+        self._seen = set()  # keys of texts drawn once without a crop, or whose crop was tried
         self._layouts = {}  # text key without its position -> (size, lines) for glyph stamps
         self._glyphs = {}   # (font, size, dpi, glyph, flags, antialiased, 64ths) -> bitmap
         self._plans = {}    # text key (position included) -> its glyphs' bitmaps and corners
@@ -139,9 +139,7 @@ class Stamps:
             # make the stamp if it comes back (a string seen once, as most of a new state's are,
             # never pays for a stamp)
             self.plain += 1
-            if len(self._seen) >= self.max_stamps:
-                self._seen.clear()
-            self._seen.add(key)
+            self._mark_seen(key)
             figure.draw_artist(text)
             return
         if stamp is None:
@@ -189,8 +187,10 @@ class Stamps:
             if len(self._plans) >= self.max_stamps:
                 self._plans.clear()
             self._plans[pkey] = plan
-        elif len(plan) > _LONG:
-            # a long text seen again: one crop pastes faster than its many glyphs
+        elif len(plan) > _LONG and key not in self._seen:
+            # a long text seen again: one crop pastes faster than its many glyphs (tried once: a
+            # text with nothing visible on the canvas gets no crop)
+            self._mark_seen(key)
             crop = self._make(text, renderer, plan)
             if crop is not None:
                 self.misses += 1
@@ -199,6 +199,11 @@ class Stamps:
                 self._stamps[key] = crop
         self._paste(text, renderer, plan)
         return True
+
+    def _mark_seen(self, key):
+        if len(self._seen) >= self.max_stamps:
+            self._seen.clear()
+        self._seen.add(key)
 
     @staticmethod
     def _paste(text, renderer, plan):
