@@ -11,7 +11,7 @@ size, glyph, position within its pixel in 1/64ths). Agg places each glyph at
 same bitmap moved by as many pixels, so doing that arithmetic exactly as
 ``RendererAgg._draw_text_glyphs_and_boxes`` does and pasting the bitmap with the same
 ``draw_text_image`` gives exactly its pixels (tested). A digit drawn once in a cell is reused for
-every number later written there, so a new number costs a quarter or less of ``Text.draw``. A
+every number later written there, so a new number costs about a third of ``Text.draw``. A
 long text (more than ``_LONG`` glyphs) seen a second time also gets a crop (below), made from
 its glyph bitmaps: one paste instead of many.
 
