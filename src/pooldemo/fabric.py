@@ -32,6 +32,7 @@ from ._checks import (
     check_real,
     check_seed,
 )
+from .pooling import pool2d
 
 __all__ = ["FABRIC_KINDS", "DEFAULT_COUNT", "fabric_image", "detector_maps", "thread_example",
            "fabric_dataset", "DARK_LEVEL", "RIP_GAIN"]
@@ -159,20 +160,6 @@ def _box4(img):
     return total / (p * p)
 
 
-def _dilate(mask, r):
-    """``mask`` grown by ``r`` cells in every direction (a (2r+1)x(2r+1) square), same shape:
-    the OR of shifted rows, then of shifted columns."""
-    padded = np.pad(mask, r)
-    n, (h, w) = 2 * r + 1, padded.shape
-    rows = padded[:h - n + 1].copy()
-    for i in range(1, n):
-        rows |= padded[i:h - n + 1 + i]
-    out = rows[:, :w - n + 1].copy()
-    for j in range(1, n):
-        out |= rows[:, j:w - n + 1 + j]
-    return out
-
-
 def detector_maps(image, grid=7):
     """Hand-made rip and wrinkle detector maps on a ``grid x grid`` grid of patches.
 
@@ -213,7 +200,7 @@ def detector_maps(image, grid=7):
     gy, gx = np.gradient(blurred)
     energy = np.pad(gx ** 2 + gy ** 2, pad, mode="edge")
     # the rim of a hole is a strong edge too: the wrinkle detector ignores it
-    rim = _dilate(dark, 4)
+    rim = pool2d(dark, 9, strides=1, padding="same")  # dark grown by 4 pixels all round
     energy[rim] = 0.0
     rip = np.clip(RIP_GAIN * _patch_means(dark.astype(np.float64), grid), 0, 2)
     rms = np.sqrt(_patch_means(energy, grid))
