@@ -305,7 +305,7 @@ def test_blocks_cover_every_output_once():
     seen = []
     out = np.empty((3, 7, 2, 1))
     with counted_pool(block_bytes=64, parallel_bytes=0, workers=2):
-        pooling._run_blocks(lambda *b: seen.append(b), out, in_row=100, scratch_row=50)
+        pooling._run_blocks(lambda *b: seen.append(b), out, in_row=150)
     hits = np.zeros(out.shape[:2], int)
     for n0, n1, a, b in seen:
         hits[n0:n1, a:b] += 1

@@ -16,18 +16,17 @@ NaN, as TensorFlow does it (checked against TensorFlow 2.21 in ``tests/test_fuzz
 - "average" and "median" propagate NaN, like ``tf.nn.avg_pool2d``.
 - :func:`global_pool` propagates NaN for every reduction, like ``GlobalMaxPooling2D``.
 
-Speed: "max", "min" and "average" fold shifted strided slices of the map (no padded copy, no
-window copies) over blocks of rows small enough for a core's cache; large maps run their blocks
-on a thread pool, one thread per core (numpy releases the GIL inside its loops), unless the
-other cores turned out to be busy. The results are those of padding the map and folding one
-slice per window cell (``tests/test_pooling.py`` checks it, bit for bit for "average").
+Speed: "max", "min" and "average" run compiled loops (numba, ``_kernels.py``) that read each
+input cell a few times at most, with no padded copy and no window copies; large maps run their
+blocks of rows on a thread pool, one thread per core (the loops release the GIL), unless the
+other cores turned out to be busy. The results are those of padding the map and reducing each
+window in row-major order (``tests/test_pooling.py`` checks it, bit for bit for "average").
 
 Used in: every chapter.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import threading
@@ -279,95 +278,63 @@ def _axis_groups(n, k, s, padding):
                  for j0, j1 in zip(edges[:-1], edges[1:]))
 
 
-def _clip_groups(groups, a, b, s):
-    """The part of ``groups`` (see :func:`_axis_groups`) for outputs ``a:b``."""
-    return [(max(j0, a), min(j1, b), first + max(a - j0, 0) * s, size)
-            for j0, j1, first, size in groups if max(j0, a) < min(j1, b)]
-
-
-def _taps(first, count, size, s):
-    """For each cell of a window along one axis, the strided slice of that cell over the run."""
-    return [slice(first + d, first + d + (count - 1) * s + 1, s) for d in range(size)]
-
-
-def _fold(op, cells, dst, **kw):
-    """``dst = op(...op(op(c0, c1), c2)..., cn)``, in that order, with no temporary arrays."""
-    if len(cells) == 1:
-        dst[...] = cells[0]
-        return
-    op(cells[0], cells[1], out=dst, **kw)
-    for cell in cells[2:]:
-        op(dst, cell, out=dst, **kw)
-
-
-def _window_cells(src, rgroup, cgroup, s):
-    """The cells of the windows of one (row run, column run), in row-major window order."""
-    (j0, j1, r, hh), (i0, i1, q, ww) = rgroup, cgroup
-    cols = _taps(q, i1 - i0, ww, s[1])
-    return [src[:, rows, cs] for rows in _taps(r, j1 - j0, hh, s[0]) for cs in cols]
-
-
-@contextlib.contextmanager
-def _small_buffers(**errstate):
-    """numpy's error state, with ufunc buffers of 1024 elements instead of 8192: a ufunc over
-    strided slices allocates them, up to 64 KB, more than a small map's output (no slower)."""
-    with np.errstate(**errstate):
-        np.setbufsize(1024)
-        yield
-
-
 def _stride_cap(x4, s):
     """Strides at most the map size: a larger stride gives the same single window."""
     return min(s[0], max(x4.shape[1], 1)), min(s[1], max(x4.shape[2], 1))
 
 
-def _extreme(x4, k, s, padding, name):
-    """Max or min pooling: elementwise fmax/fmin of shifted strided slices, no padded copy.
-
-    Windows that touch 'same' padding are reduced over their unpadded cells. When it needs fewer
-    passes (overlapping windows, such as 3x3 with stride 2 or 1), the reduction is separable:
-    over each window's rows into scratch rows (long contiguous runs), then over its columns. Max
-    and min do not round, so the order gives the same values (where +0 and -0 tie for the
-    maximum, either zero may come out, as numpy's own loops decide).
-    """
-    op = np.fmax if name == "max" else np.fmin  # NaN-ignoring, as tf.nn.max_pool2d
-    if _window_exceeds(x4, k, padding):  # no loop over k[0] * k[1] offsets
-        return _reduce_windows(x4, k, s, padding,
-                               lambda w, axis: op.reduce(op.reduce(w, axis=-1), axis=-1))
-    n, h, w, c = x4.shape
-    s = _stride_cap(x4, s)
-    rows, cols = _axis_groups(h, k[0], s[0], padding), _axis_groups(w, k[1], s[1], padding)
-    out = np.empty((n, rows[-1][1] if rows else 0, cols[-1][1] if cols else 0, c), x4.dtype)
-    if out.size == 0:
-        return out
-    # passes over output-sized arrays: rows then columns, against one per window cell; the
-    # scratch rows of the running blocks must fit in half the output (see _run_blocks)
-    scratch_row = w * c * x4.itemsize
-    separable = ((k[0] - 1) * s[1] + k[1] - 1 < k[0] * k[1] - 1
-                 and out.nbytes >= 2 * _WORKERS * scratch_row)
-    scratch_row = scratch_row if separable else 0
-
-    def block(n0, n1, a, b):
-        src, part, steps = x4[n0:n1], _clip_groups(rows, a, b, s[0]), s
-        with _small_buffers():
-            if separable:  # tmp[:, j - a]: the max over the rows of output row j's windows
-                tmp = np.empty((n1 - n0, b - a, w, c), x4.dtype)
-                for j0, j1, r, hh in part:
-                    _fold(op, [src[:, t] for t in _taps(r, j1 - j0, hh, s[0])],
-                          tmp[:, j0 - a:j1 - a])
-                src, part, steps = tmp, [(a, b, 0, 1)], (1, s[1])
-            for rg in part:
-                for cg in cols:
-                    _fold(op, _window_cells(src, rg, cg, steps),
-                          out[n0:n1, rg[0]:rg[1], cg[0]:cg[1]])
-
-    _run_blocks(block, out, s[0] * w * c * x4.itemsize, scratch_row)
-    return out
-
-
 def _window_exceeds(x4, k, padding):
     """A 'same' window larger than the map: padding it would cost more than the map itself."""
     return padding == "same" and (k[0] > x4.shape[1] or k[1] > x4.shape[2])
+
+
+@functools.cache
+def _kernels():
+    """The compiled loops, imported on first use: numba takes longer to import than pooldemo."""
+    from . import _kernels as kernels
+    return kernels
+
+
+def _compiled_pool(kernel, x4, out, k, s, padding, *extra):
+    """Fill ``out`` with ``kernel`` (see :mod:`pooldemo._kernels`), on the thread pool for large
+    maps; ``x4`` must be C-contiguous."""
+    n, h, w, c = x4.shape
+    s = _stride_cap(x4, s)
+    top, left = padding_split(h, k[0], s[0], padding)[0], padding_split(w, k[1], s[1], padding)[0]
+
+    def block(n0, n1, a, b):
+        kernel(x4, out, n0, n1, a, b, k[0], k[1], s[0], s[1], top, left, *extra)
+
+    _run_blocks(block, out, s[0] * w * c * x4.itemsize)
+    return out
+
+
+def _out_shape(x4, k, s, padding):
+    n, h, w, c = x4.shape
+    s = _stride_cap(x4, s)
+    return n, _out_len(h, k[0], s[0], padding, "H"), _out_len(w, k[1], s[1], padding, "W"), c
+
+
+def _extreme(x4, k, s, padding, name):
+    """Max or min pooling (NaN-ignoring ``fmax``/``fmin``, as tf.nn.max_pool2d) by a compiled
+    loop. Windows that touch 'same' padding are reduced over their unpadded cells. Where it needs
+    fewer steps (windows taller than one row, such as 3x3 with stride 2 or 1) the reduction is
+    separable: each output row's window rows first, then its columns. Max and min do not round,
+    so the order gives the same values (where +0 and -0 tie for the maximum, either may come out).
+    float16, which numba does not compute in, is pooled as float32 (both conversions are exact).
+    """
+    if _window_exceeds(x4, k, padding):  # no loop over every padded window position
+        op = np.fmax if name == "max" else np.fmin
+        return _reduce_windows(x4, k, s, padding,
+                               lambda w, axis: op.reduce(op.reduce(w, axis=-1), axis=-1))
+    src = np.ascontiguousarray(x4, np.float32 if x4.dtype == np.float16 else None)
+    out = np.empty(_out_shape(x4, k, s, padding), src.dtype)
+    if out.size:
+        kernels, stride = _kernels(), _stride_cap(x4, s)
+        separable = k[0] > 1 and (k[0] - 1) * stride[1] + k[1] <= k[0] * k[1]
+        kernel = kernels.extreme_separable if separable else kernels.extreme_direct
+        _compiled_pool(kernel, src, out, k, s, padding, name == "max")
+    return out.astype(x4.dtype, copy=False)
 
 
 def _average(x4, k, s, padding):
@@ -379,43 +346,19 @@ def _average(x4, k, s, padding):
         with np.errstate(invalid="ignore"):
             return _reduce_windows(x4.astype(acc, copy=False), k, s, padding,
                                    lambda w, axis: w.mean(axis=axis)).astype(dtype, copy=False)
-    n, h, w, c = x4.shape
-    s = _stride_cap(x4, s)
-    rows, cols = _axis_groups(h, k[0], s[0], padding), _axis_groups(w, k[1], s[1], padding)
-    total = np.empty((n, rows[-1][1] if rows else 0, cols[-1][1] if cols else 0, c), acc)
-    if total.size == 0:
-        return total.astype(dtype)
-    zero = acc.type(0)
-
-    def block(n0, n1, a, b):
-        src = x4[n0:n1]
-        with _small_buffers(invalid="ignore"):  # inf + -inf is NaN, as in TensorFlow
-            for rg in _clip_groups(rows, a, b, s[0]):
-                for cg in cols:
-                    dst = total[n0:n1, rg[0]:rg[1], cg[0]:cg[1]]
-                    cells = _window_cells(src, rg, cg, s)
-                    if len(cells) > 1:
-                        _fold(np.add, cells, dst, dtype=acc)
-                        cells = [dst]
-                    np.add(cells[0], zero, out=dst, dtype=acc)  # from +0: never a -0 sum
-                    count = rg[3] * cg[3]
-                    if count & (count - 1):
-                        np.divide(dst, acc.type(count), out=dst)
-                    elif count > 1:  # the same rounding as dividing, at a third of the cost
-                        np.multiply(dst, acc.type(1 / count), out=dst)
-
-    _run_blocks(block, total, s[0] * w * c * x4.itemsize)
+    src = np.ascontiguousarray(x4, np.float32 if x4.dtype == np.float16 else None)
+    total = np.empty(_out_shape(x4, k, s, padding), acc)
+    if total.size:
+        _compiled_pool(_kernels().average, src, total, k, s, padding)
     return total.astype(dtype, copy=False)
 
 
-# Work is cut into blocks of about _BLOCK_BYTES (input rows, scratch and output together), so
-# that a block's scratch rows are still in cache when they are read back. 4 MB (twice this
-# machine's 2 MB of L2 per core) measured faster than 2 MB or 1 MB on 224x224x64 and
-# 8x56x56x128 maps (fewer calls; the large shared L3 holds the rest). From _PARALLEL_BYTES on,
-# the blocks run on a thread pool with one thread per core: numpy releases the GIL inside its
-# loops. When the threads got less than _PAID cores' worth of CPU time between them (the other
-# cores are busy with other work), threads only cost: the next _SOLO_CALLS large maps run on
-# the calling thread alone.
+# Work is cut into blocks of about _BLOCK_BYTES (input rows and output together), as many for
+# every core; a thread that gets its core late leaves its blocks to the others. From
+# _PARALLEL_BYTES on, the blocks run on a thread pool with one thread per core: the compiled
+# loops release the GIL. When the threads got less than _PAID cores' worth of CPU time between
+# them (the other cores are busy with other work), threads only cost: the next _SOLO_CALLS large
+# maps run on the calling thread alone.
 _BLOCK_BYTES = 1 << 22
 _PARALLEL_BYTES = 1 << 20
 _WORKERS = max(1, min(os.cpu_count() or 1, 8))
@@ -444,22 +387,19 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool)
 
 
-def _run_blocks(block, out, in_row, scratch_row=0):
+def _run_blocks(block, out, in_row):
     """Call ``block(n0, n1, a, b)`` on blocks of (images ``n0:n1``, output rows ``a:b``) that
     cover ``out``, on the thread pool when the work is large.
 
-    ``in_row`` and ``scratch_row``: input bytes read and scratch bytes allocated per output row
-    of one image. The scratch of all running blocks is kept within half the output's size.
+    ``in_row``: input bytes read per output row of one image.
     """
     n, oh = out.shape[:2]
-    row = in_row + scratch_row + out.nbytes // max(n * oh, 1)
+    row = in_row + out.nbytes // max(n * oh, 1)
     workers = _WORKERS if n * oh * row >= _PARALLEL_BYTES else 1
     if workers > 1 and _SOLO[0] > 0:
         _SOLO[0] -= 1
         workers = 1
     rows = max(1, _BLOCK_BYTES // row)  # output rows per block, over all its images
-    if scratch_row:
-        rows = min(rows, max(1, out.nbytes // (2 * workers * scratch_row)))
     count = -(-n * oh // rows)
     count = -(-count // workers) * workers  # every worker gets as many blocks
     if count == 1:
