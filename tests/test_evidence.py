@@ -123,6 +123,8 @@ def test_dependencies_follow_imports_inside_functions():
     assert "pooldemo.models" in deps  # imported inside build_variant
     assert "pooldemo.data" in deps and "pooldemo.experiments.mnist" in deps
     assert not any(d.startswith("pooldemo.widgets") for d in deps)
+    assert "pooldemo._kernels" in evidence._dependencies("pooldemo.pooling")  # compiled loops
+    assert evidence._module_file("pooldemo").name == "__init__.py"  # ``from . import x``
 
 
 FAKE = '''

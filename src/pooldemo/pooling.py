@@ -288,13 +288,6 @@ def _window_exceeds(x4, k, padding):
     return padding == "same" and (k[0] > x4.shape[1] or k[1] > x4.shape[2])
 
 
-@functools.cache
-def _kernels():
-    """The compiled loops, imported on first use: numba takes longer to import than pooldemo."""
-    from . import _kernels as kernels
-    return kernels
-
-
 def _compiled_pool(kernel, x4, out, k, s, padding, *extra):
     """Fill ``out`` with ``kernel`` (see :mod:`pooldemo._kernels`), on the thread pool for large
     maps; ``x4`` must be C-contiguous."""
@@ -330,9 +323,11 @@ def _extreme(x4, k, s, padding, name):
     src = np.ascontiguousarray(x4, np.float32 if x4.dtype == np.float16 else None)
     out = np.empty(_out_shape(x4, k, s, padding), src.dtype)
     if out.size:
-        kernels, stride = _kernels(), _stride_cap(x4, s)
-        separable = k[0] > 1 and (k[0] - 1) * stride[1] + k[1] <= k[0] * k[1]
-        kernel = kernels.extreme_separable if separable else kernels.extreme_direct
+        from ._kernels import extreme_direct, extreme_separable  # numba: imported on first use
+
+        sw = _stride_cap(x4, s)[1]
+        separable = k[0] > 1 and (k[0] - 1) * sw + k[1] <= k[0] * k[1]
+        kernel = extreme_separable if separable else extreme_direct
         _compiled_pool(kernel, src, out, k, s, padding, name == "max")
     return out.astype(x4.dtype, copy=False)
 
@@ -349,7 +344,9 @@ def _average(x4, k, s, padding):
     src = np.ascontiguousarray(x4, np.float32 if x4.dtype == np.float16 else None)
     total = np.empty(_out_shape(x4, k, s, padding), acc)
     if total.size:
-        _compiled_pool(_kernels().average, src, total, k, s, padding)
+        from ._kernels import average  # numba: imported on first use
+
+        _compiled_pool(average, src, total, k, s, padding)
     return total.astype(dtype, copy=False)
 
 

@@ -124,6 +124,8 @@ def _module_file(name):
         spec = importlib.util.find_spec(name)
         return Path(spec.origin) if spec and spec.origin else None
     rel = Path(*name.split(".")[1:])
+    if not rel.parts:  # the package itself (``from . import x`` in a top-level module)
+        return _PACKAGE_ROOT / "__init__.py"
     for candidate in (_PACKAGE_ROOT / rel.with_suffix(".py"), _PACKAGE_ROOT / rel / "__init__.py"):
         if candidate.is_file():
             return candidate
