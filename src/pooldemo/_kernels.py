@@ -1,24 +1,25 @@
 """Compiled loops behind :func:`pooldemo.pool2d`'s "max", "min" and "average" (numba).
 
 Each kernel fills output rows ``a:b`` of images ``n0:n1`` of a channels-last ``out`` from a
-C-contiguous ``x`` (one compiled layout per dtype), so that
-``pooling._run_blocks`` can hand blocks to a thread pool (the kernels release the GIL). A window
-is clipped to the map: with 'same' padding the padded cells are simply not visited, which is
-TensorFlow's rule (they never win a max and are not counted in an average).
+C-contiguous ``x``, so that ``pooling._run_blocks`` can hand blocks of rows to a thread pool
+(the kernels release the GIL). A window is clipped to the map: with 'same' padding the padded
+cells are simply not visited, which is TensorFlow's rule (they never win a max and are not
+counted in an average).
 
-The loops do what the numpy formulation does (``sliding_window_view`` then a reduction), in one
-pass over the input instead of one strided pass per window cell, and the results are the same
-bit for bit (``tests/test_pooling.py`` compares them with a plain numpy reference):
+The loops compute what the numpy formulation computes (``sliding_window_view`` then a reduction),
+reading each input cell a few times at most, and the results are the same bit for bit
+(``tests/test_pooling.py`` compares them with a plain numpy reference):
 
 - max/min: ``np.fmax``/``np.fmin`` semantics (NaN ignored unless the whole window is NaN). They
-  do not round, so the order of the cells does not matter; where the window is wide in rows,
-  the rows are reduced first into a scratch row (long contiguous loops), then the columns.
-- average: the window's cells summed in row-major order, starting from +0, in the accumulator's
-  dtype (float32 for float32 input, float64 otherwise), then divided by the number of cells
-  (multiplied by its inverse when that is a power of two: the same rounding).
+  do not round, so the order of the cells does not matter; where windows are taller than one
+  row, each output row's window rows are reduced first into a scratch row (one long contiguous
+  loop per input row), then its columns.
+- average: the window's cells summed in row-major order in the accumulator's dtype (float32 for
+  float32 input, float64 otherwise), plus +0 (so a sum is never -0), then divided by the number
+  of cells (multiplied by its inverse when that is a power of two: the same rounding).
 
-numba compiles each kernel once per input dtype and memory layout, and caches the machine code
-on disk (``cache=True``), so later processes load it instead of compiling again.
+numba compiles each kernel once per input dtype and caches the machine code on disk
+(``cache=True``), so later processes load it instead of compiling again.
 """
 
 from __future__ import annotations
