@@ -19,8 +19,9 @@ import pytest
 from conftest import BOOK, ROOT
 
 VENV = ROOT / "build" / "colab-venv"
-PACKAGES = ["ipywidgets==7.7.*", "ipykernel", "nbclient", "nbformat", "numpy", "matplotlib",
-            "pillow", "mlxtend"]
+# what Colab already has and the chapter imports (numba: pooldemo.pool2d's compiled loops)
+PACKAGES = ["ipywidgets==7.7.*", "ipykernel", "nbclient", "nbformat", "numpy", "numba",
+            "matplotlib", "pillow", "mlxtend"]
 RUNNER = r"""
 import json, sys, nbformat, nbclient
 nb = nbformat.read(sys.argv[1], as_version=4)

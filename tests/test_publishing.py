@@ -175,8 +175,8 @@ def test_installs_are_locked_and_the_lock_is_what_is_installed():
         if line and not line.startswith("#"):
             name, version = line.split("==")
             pins[name.lower().replace("_", "-")] = version
-    for top in ("jupyter-book", "tensorflow-cpu", "keras", "numpy", "matplotlib", "ipywidgets",
-                "mlxtend", "tqdm", "pytest", "playwright"):
+    for top in ("jupyter-book", "tensorflow-cpu", "keras", "numpy", "numba", "matplotlib",
+                "ipywidgets", "mlxtend", "tqdm", "pytest", "playwright"):
         assert top in pins, top
     wrong = {n: (v, metadata.version(n)) for n, v in pins.items() if metadata.version(n) != v}
     assert not wrong, wrong
