@@ -59,6 +59,23 @@ def _take(dst, src, want_max):
             dst[ch] = v if (v < m) | (m != m) else m
 
 
+@numba.njit(inline="always", **_JIT)
+def _add(dst, src, unused):
+    """``dst += src`` over one run of channels (in ``dst``'s dtype)."""
+    for ch in range(dst.shape[0]):
+        dst[ch] = dst[ch] + src[ch]
+
+
+@numba.njit(inline="always", **_JIT)
+def _fold_window(dst, x, i, r0, r1, q0, q1, step, arg):
+    """``dst`` = the window's first cell, then ``step(dst, cell, arg)`` for each other cell of
+    rows ``r0:r1``, columns ``q0:q1`` of image ``i``, in row-major order."""
+    _put(dst, x[i, r0, q0])
+    for r in range(r0, r1):
+        for q in range(q0 + 1 if r == r0 else q0, q1):
+            step(dst, x[i, r, q], arg)
+
+
 @numba.njit(**_JIT)
 def extreme_direct(x, out, n0, n1, a, b, kh, kw, sh, sw, top, left, want_max):
     """Max (or min) pooling of ``out[n0:n1, a:b]``, one window at a time."""
@@ -68,11 +85,7 @@ def extreme_direct(x, out, n0, n1, a, b, kh, kw, sh, sw, top, left, want_max):
             r0, r1 = _span(oy, kh, sh, top, h)
             for ox in range(out.shape[2]):
                 q0, q1 = _span(ox, kw, sw, left, w)
-                dst = out[i, oy, ox]
-                _put(dst, x[i, r0, q0])
-                for r in range(r0, r1):
-                    for q in range(q0 + 1 if r == r0 else q0, q1):
-                        _take(dst, x[i, r, q], want_max)
+                _fold_window(out[i, oy, ox], x, i, r0, r1, q0, q1, _take, want_max)
 
 
 @numba.njit(**_JIT)
@@ -108,12 +121,7 @@ def average(x, out, n0, n1, a, b, kh, kw, sh, sw, top, left):
             for ox in range(out.shape[2]):
                 q0, q1 = _span(ox, kw, sw, left, w)
                 dst = out[i, oy, ox]
-                _put(dst, x[i, r0, q0])
-                for r in range(r0, r1):
-                    for q in range(q0 + 1 if r == r0 else q0, q1):
-                        src = x[i, r, q]
-                        for ch in range(c):
-                            dst[ch] = dst[ch] + src[ch]
+                _fold_window(dst, x, i, r0, r1, q0, q1, _add, False)
                 for ch in range(c):
                     dst[ch] = dst[ch] + typed[0]  # from +0: never a -0 sum
                 count = (r1 - r0) * (q1 - q0)
