@@ -288,24 +288,24 @@ def _window_exceeds(x4, k, padding):
     return padding == "same" and (k[0] > x4.shape[1] or k[1] > x4.shape[2])
 
 
-def _compiled_pool(kernel, x4, out, k, s, padding, *extra):
-    """Fill ``out`` with ``kernel`` (see :mod:`pooldemo._kernels`), on the thread pool for large
-    maps; ``x4`` must be C-contiguous."""
-    n, h, w, c = x4.shape
-    s = _stride_cap(x4, s)
+def _compiled_pool(kernel, x4, k, s, padding, dtype=None, extra=()):
+    """A new array of ``dtype`` (None: the input's) filled by ``kernel`` (see
+    :mod:`pooldemo._kernels`), on the thread pool for large maps. float16, which numba does not
+    compute in, is read as float32 (exactly)."""
+    src = np.ascontiguousarray(x4, np.float32 if x4.dtype == np.float16 else None)
+    n, h, w, c = src.shape
+    s = _stride_cap(src, s)
+    out = np.empty((n, _out_len(h, k[0], s[0], padding, "H"),
+                    _out_len(w, k[1], s[1], padding, "W"), c), dtype or src.dtype)
+    if out.size == 0:
+        return out
     top, left = padding_split(h, k[0], s[0], padding)[0], padding_split(w, k[1], s[1], padding)[0]
 
     def block(n0, n1, a, b):
-        kernel(x4, out, n0, n1, a, b, k[0], k[1], s[0], s[1], top, left, *extra)
+        kernel(src, out, n0, n1, a, b, k[0], k[1], s[0], s[1], top, left, *extra)
 
-    _run_blocks(block, out, s[0] * w * c * x4.itemsize)
+    _run_blocks(block, out, s[0] * w * c * src.itemsize)
     return out
-
-
-def _out_shape(x4, k, s, padding):
-    n, h, w, c = x4.shape
-    s = _stride_cap(x4, s)
-    return n, _out_len(h, k[0], s[0], padding, "H"), _out_len(w, k[1], s[1], padding, "W"), c
 
 
 def _extreme(x4, k, s, padding, name):
@@ -314,21 +314,17 @@ def _extreme(x4, k, s, padding, name):
     fewer steps (windows taller than one row, such as 3x3 with stride 2 or 1) the reduction is
     separable: each output row's window rows first, then its columns. Max and min do not round,
     so the order gives the same values (where +0 and -0 tie for the maximum, either may come out).
-    float16, which numba does not compute in, is pooled as float32 (both conversions are exact).
     """
     if _window_exceeds(x4, k, padding):  # no loop over every padded window position
         op = np.fmax if name == "max" else np.fmin
         return _reduce_windows(x4, k, s, padding,
                                lambda w, axis: op.reduce(op.reduce(w, axis=-1), axis=-1))
-    src = np.ascontiguousarray(x4, np.float32 if x4.dtype == np.float16 else None)
-    out = np.empty(_out_shape(x4, k, s, padding), src.dtype)
-    if out.size:
-        from ._kernels import extreme_direct, extreme_separable  # numba: imported on first use
+    from ._kernels import extreme_direct, extreme_separable  # numba: imported on first use
 
-        sw = _stride_cap(x4, s)[1]
-        separable = k[0] > 1 and (k[0] - 1) * sw + k[1] <= k[0] * k[1]
-        kernel = extreme_separable if separable else extreme_direct
-        _compiled_pool(kernel, src, out, k, s, padding, name == "max")
+    sw = _stride_cap(x4, s)[1]
+    separable = k[0] > 1 and (k[0] - 1) * sw + k[1] <= k[0] * k[1]
+    out = _compiled_pool(extreme_separable if separable else extreme_direct, x4, k, s, padding,
+                         extra=(name == "max",))
     return out.astype(x4.dtype, copy=False)
 
 
@@ -341,13 +337,9 @@ def _average(x4, k, s, padding):
         with np.errstate(invalid="ignore"):
             return _reduce_windows(x4.astype(acc, copy=False), k, s, padding,
                                    lambda w, axis: w.mean(axis=axis)).astype(dtype, copy=False)
-    src = np.ascontiguousarray(x4, np.float32 if x4.dtype == np.float16 else None)
-    total = np.empty(_out_shape(x4, k, s, padding), acc)
-    if total.size:
-        from ._kernels import average  # numba: imported on first use
+    from ._kernels import average  # numba: imported on first use
 
-        _compiled_pool(average, src, total, k, s, padding)
-    return total.astype(dtype, copy=False)
+    return _compiled_pool(average, x4, k, s, padding, acc).astype(dtype, copy=False)
 
 
 # Work is cut into blocks of about _BLOCK_BYTES (input rows and output together), as many for
